@@ -1,0 +1,1 @@
+"""Rasa Core pieces that run inside the Rasa server (no action server needed)."""

@@ -1,0 +1,182 @@
+"""Scores the bot's understanding on the held-out set in tests/eval/eval_set.yml.
+
+    python -m bot.evaluation                 # through the latest trained Rasa model
+    python -m bot.evaluation --rules-only    # the spaCy rule layer alone (seconds)
+
+Reports immediate-danger recall and false-alarm rate, and behaviour micro
+precision/recall/F1, and lists every miss so it can be read, not just counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Sequence, Set, Tuple
+
+import yaml
+
+EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "eval" / "eval_set.yml"
+DANGER_INTENT = "immediate_danger"
+
+# A prediction is (is the message an emergency now?, the behaviour ids found).
+Prediction = Tuple[bool, Set[str]]
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    danger: bool
+    behaviours: frozenset
+    tags: Tuple[str, ...] = ()
+
+
+@dataclass
+class Scores:
+    examples: int = 0
+    danger_true_positive: int = 0
+    danger_false_negative: int = 0
+    danger_false_positive: int = 0
+    danger_true_negative: int = 0
+    behaviour_tp: int = 0
+    behaviour_fp: int = 0
+    behaviour_fn: int = 0
+    missed_danger: List[str] = field(default_factory=list)
+    false_alarms: List[str] = field(default_factory=list)
+    behaviour_errors: List[str] = field(default_factory=list)
+
+    @property
+    def danger_recall(self) -> float:
+        positives = self.danger_true_positive + self.danger_false_negative
+        return self.danger_true_positive / positives if positives else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        negatives = self.danger_false_positive + self.danger_true_negative
+        return self.danger_false_positive / negatives if negatives else 0.0
+
+    @property
+    def behaviour_precision(self) -> float:
+        found = self.behaviour_tp + self.behaviour_fp
+        return self.behaviour_tp / found if found else 1.0
+
+    @property
+    def behaviour_recall(self) -> float:
+        wanted = self.behaviour_tp + self.behaviour_fn
+        return self.behaviour_tp / wanted if wanted else 1.0
+
+    @property
+    def behaviour_f1(self) -> float:
+        p, r = self.behaviour_precision, self.behaviour_recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def summary(self) -> Dict[str, float]:
+        return {
+            "examples": self.examples,
+            "danger_recall": round(self.danger_recall, 4),
+            "danger_false_alarm_rate": round(self.false_alarm_rate, 4),
+            "danger_missed": self.danger_false_negative,
+            "danger_false_alarms": self.danger_false_positive,
+            "behaviour_precision": round(self.behaviour_precision, 4),
+            "behaviour_recall": round(self.behaviour_recall, 4),
+            "behaviour_micro_f1": round(self.behaviour_f1, 4),
+        }
+
+
+def load_examples(path: Path = EVAL_SET) -> List[Example]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Example(
+            text=item["text"],
+            danger=bool(item["danger"]),
+            behaviours=frozenset(item.get("behaviours") or ()),
+            tags=tuple(item.get("tags") or ()),
+        )
+        for item in data["examples"]
+    ]
+
+
+def score(examples: Sequence[Example], predictions: Iterable[Prediction]) -> Scores:
+    scores = Scores()
+    for example, (danger, behaviours) in zip(examples, predictions):
+        scores.examples += 1
+        if example.danger and danger:
+            scores.danger_true_positive += 1
+        elif example.danger:
+            scores.danger_false_negative += 1
+            scores.missed_danger.append(example.text)
+        elif danger:
+            scores.danger_false_positive += 1
+            scores.false_alarms.append(example.text)
+        else:
+            scores.danger_true_negative += 1
+        tp = len(example.behaviours & behaviours)
+        scores.behaviour_tp += tp
+        scores.behaviour_fp += len(behaviours - example.behaviours)
+        scores.behaviour_fn += len(example.behaviours - behaviours)
+        if behaviours != example.behaviours:
+            missing = sorted(example.behaviours - behaviours)
+            extra = sorted(behaviours - example.behaviours)
+            scores.behaviour_errors.append(f"{example.text!r} missing={missing} extra={extra}")
+    return scores
+
+
+def rules_predictor() -> Callable[[str], Prediction]:
+    from bot.nlu.understanding import default_analyser
+
+    analyser = default_analyser()
+
+    def predict(text: str) -> Prediction:
+        analysis = analyser.analyse(text)
+        return analysis.danger, set(analysis.behaviour_ids)
+
+    return predict
+
+
+def model_predictor(model_path: str) -> Callable[[str], Prediction]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+    loop = asyncio.new_event_loop()
+
+    def predict(text: str) -> Prediction:
+        parsed = loop.run_until_complete(agent.parse_message(text))
+        behaviours = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "behaviour"}
+        return parsed["intent"]["name"] == DANGER_INTENT, behaviours
+
+    return predict
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rules-only", action="store_true")
+    parser.add_argument("--model", default="models", help="model file or folder")
+    parser.add_argument("--eval-set", default=str(EVAL_SET))
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--quiet", action="store_true", help="figures only, no misses")
+    args = parser.parse_args(list(argv))
+
+    examples = load_examples(Path(args.eval_set))
+    predict = rules_predictor() if args.rules_only else model_predictor(args.model)
+    scores = score(examples, (predict(e.text) for e in examples))
+    summary = scores.summary()
+    if not args.quiet:
+        for title, lines in (
+            ("MISSED DANGER", scores.missed_danger),
+            ("FALSE ALARMS", scores.false_alarms),
+            ("BEHAVIOUR ERRORS", scores.behaviour_errors),
+        ):
+            print(f"\n{title} ({len(lines)})")
+            for line in lines:
+                print("  ", line)
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

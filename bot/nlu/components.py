@@ -1,0 +1,170 @@
+"""Rasa graph components: thin adapters between Rasa's NLU pipeline and bot.nlu.
+
+- `MessageLengthCap` runs first and cuts over-long messages (the rest of the
+  pipeline, and the person's reply, see only the first `max_characters`).
+- `StalkingUnderstanding` runs after DIET: it adds the rule layer's entities
+  (behaviour, service, support_choice, four_cue, risk_flag, input_note) and
+  overrides the intent when the rules know better. Immediate danger found by the
+  rules always wins, whatever DIET predicted, so no confident wrong intent can
+  hide an emergency.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import CAPPED_AT, CAPPED_FROM
+from bot.nlu.understanding import Analysis, default_analyser
+
+EXTRACTOR = "StalkingUnderstanding"
+DANGER_INTENT = "immediate_danger"
+BAD_INPUT_INTENT = "bad_input"
+OTHER_LANGUAGE_INTENT = "other_language"
+DESCRIBE_INTENT = "describe_behaviour"
+SERVICE_INTENT = "ask_service"
+# Intents DIET may give to a message that the rules see as a disclosure.
+REPLACEABLE_BY_DISCLOSURE = frozenset({"nlu_fallback", "out_of_scope", "bad_input", "other_language", "greet"})
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class MessageLengthCap(GraphComponent):
+    """Cuts a message to `max_characters` and remembers that it did."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"max_characters": 2000}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._max = int(config["max_characters"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MessageLengthCap:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if len(text) > self._max:
+                message.set(TEXT, text[: self._max])
+                message.set(CAPPED_FROM, len(text), add_to_output=True)
+                message.set(CAPPED_AT, self._max, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
+    is_trainable=False,
+)
+class StalkingUnderstanding(GraphComponent):
+    """Adds the rule layer's reading of the message to DIET's."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # Below this DIET confidence, a message the rules read as a disclosure or a
+        # service question is given that intent.
+        return {"rules_outrank_below": 0.6}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._threshold = float(config["rules_outrank_below"])
+        self._analyser = default_analyser()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> StalkingUnderstanding:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        analysis = self._analyser.analyse(text)
+        message.set(ENTITIES, message.get(ENTITIES, []) + _entities(analysis, message), add_to_output=True)
+        intent = _override_intent(analysis, text, message.get(INTENT) or {}, self._threshold)
+        if intent:
+            _set_intent(message, intent)
+
+
+def _entity(name: str, value: str, start: int = 0, end: int = 0) -> Dict[str, Any]:
+    return {"entity": name, "value": value, "start": start, "end": end, "extractor": EXTRACTOR}
+
+
+def _entities(analysis: Analysis, message: Message) -> List[Dict[str, Any]]:
+    entities = [_entity("behaviour", f.value, f.start, f.end) for f in analysis.behaviours]
+    entities += [_entity("service", s) for s in analysis.services]
+    entities += [_entity("four_cue", element) for element in sorted(analysis.four)]
+    entities += [_entity("risk_flag", flag) for flag in sorted(analysis.risk_flags)]
+    if analysis.support_choice:
+        entities.append(_entity("support_choice", analysis.support_choice))
+    if message.get(CAPPED_FROM):
+        entities.append(_entity("input_note", "too_long"))
+    return entities
+
+
+def _override_intent(
+    analysis: Analysis, text: str, predicted: Dict[str, Any], threshold: float
+) -> Optional[str]:
+    """The intent the rules impose, or None to keep DIET's."""
+    if analysis.danger:
+        return DANGER_INTENT
+    name = predicted.get(INTENT_NAME_KEY)
+    confidence = predicted.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+    if name == DANGER_INTENT:
+        return None  # recall first: DIET's alarm stands even without a rule cue
+    if analysis.letters == 0:
+        return BAD_INPUT_INTENT
+    if mostly_non_latin(text):
+        return OTHER_LANGUAGE_INTENT
+    if analysis.behaviours and (confidence < threshold or name in REPLACEABLE_BY_DISCLOSURE):
+        return DESCRIBE_INTENT
+    if analysis.services and confidence < threshold:
+        return SERVICE_INTENT
+    return None
+
+
+def mostly_non_latin(text: str) -> bool:
+    """True when most letters are from a non-Latin script (Arabic, Urdu, Bengali...)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    return latin / len(letters) < 0.5
+
+
+def _set_intent(message: Message, name: str) -> None:
+    intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)

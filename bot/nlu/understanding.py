@@ -1,0 +1,410 @@
+"""Reads a message in the person's own words: behaviours, immediate danger, FOUR
+cues, risk flags, services asked about and what they want to do next.
+
+Built on spaCy (tokenizer, English lemma lookups from spacy-lookups-data, Matcher)
+and the patterns in bot/knowledge; no model is downloaded. No Rasa imports: the
+Rasa component in bot/nlu/components.py is a thin adapter over `Analyser`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+import spacy
+import spacy_lookups_data
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot.knowledge import Knowledge, load_knowledge
+from bot.nlu.normalise import KNOWN_WORD_LOG_PROB, Respelled, Speller, respell
+from bot.nlu.patterns import compile_pattern, pattern_words
+
+# Tokens that end a clause: the danger rules judge tense clause by clause, so
+# "he used to follow me but now he's outside" still raises the alarm.
+CLAUSE_BREAKS = frozenset(
+    {".", "!", "?", ";", ":", ",", "\n", "but", "so", "because", "though", "although", "however"}
+)
+SENTENCE_ENDS = frozenset({".", "!", "?"})
+# Words by which a clause refers back to the one before it ("that's the 5th time").
+BACK_REFERENCES = frozenset({"again", "it", "that", "thats", "this", "still"})
+# "and" starts a new clause when a new subject, auxiliary or time word follows it
+# ("he got into my block and is knocking on my door", "he's outside and keeps ringing").
+AND_STARTS_CLAUSE = frozenset(
+    {
+        "he", "she", "they", "i", "we", "someone", "somebody", "his", "her", "their", "my",
+        "now", "then", "is", "are", "'s", "has", "have", "just", "still", "keeps", "keep",
+        "there", "theres", "it",
+    }
+)
+# How far before a match a negation word cancels it ("he has never followed me").
+NEGATION_WINDOW = 3
+# A negation does not reach past a new subject ("i can't breathe he's outside") unless
+# that subject follows a verb of belief ("i don't think i'm in danger").
+SUBJECTS = frozenset({"he", "she", "they", "i", "we", "you", "someone", "somebody", "it"})
+BELIEF_VERBS = frozenset({"think", "reckon", "believe", "feel", "say", "said"})
+# Present-tense "be": "he's sat in his car", "she is parked outside", "he's got in"
+# describe now, so an irregular past form after them is not a `past` marker.
+PRESENT_BE = frozenset({"is", "are", "am", "'m", "'re", "'s", "s", "m", "re"})
+# Perfect and past auxiliaries keep their `past` meaning even after "'s" ("he's been").
+PAST_AUXILIARIES = frozenset({"been", "had", "did", "was", "were"})
+# Words that may stand between "is" and the cue it describes ("he's still outside").
+BE_ADVERBS = frozenset({"still", "just", "now", "currently", "literally", "right", "actually"})
+# Phrases that mean "it happened, but has stopped": a negation then marks the past,
+# not that it never happened ("he doesn't follow me any more").
+_STOPPED = ("any more", "anymore", "no longer", "not any longer")
+SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
+# Grammar markers are matched on the exact lower-case word: their tense matters.
+EXACT_WORD_GROUPS = frozenset(
+    {"danger/now", "danger/past", "danger/negation", "danger/hypothetical", "danger/habitual"}
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One thing recognised in a message, with its span in the original text."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    behaviours: Tuple[Found, ...] = ()
+    danger: bool = False
+    danger_cues: Tuple[str, ...] = ()
+    four: FrozenSet[str] = frozenset()
+    risk_flags: FrozenSet[str] = frozenset()
+    services: Tuple[str, ...] = ()
+    support_choice: Optional[str] = None
+    letters: int = 0
+    extra: Dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def behaviour_ids(self) -> List[str]:
+        return sorted({found.value for found in self.behaviours})
+
+
+def _lookup_table(name: str) -> Dict[str, object]:
+    """One of spacy-lookups-data's English tables (the data spaCy's lemmatizer uses)."""
+    path = Path(spacy_lookups_data.__file__).parent / "data" / f"en_{name}.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@lru_cache(maxsize=1)
+def english_lemmas() -> Dict[str, str]:
+    return {k.lower(): str(v).lower() for k, v in _lookup_table("lemma_lookup").items()}
+
+
+@lru_cache(maxsize=1)
+def english_words() -> FrozenSet[str]:
+    """Common English words, from spacy-lookups-data's lemma and frequency tables."""
+    lemmas = english_lemmas()
+    words = set(lemmas) | set(lemmas.values())
+    probs = _lookup_table("lexeme_prob")
+    words.update(w.lower() for w, p in probs.items() if float(p) >= KNOWN_WORD_LOG_PROB)
+    return frozenset(words)
+
+
+class Analyser:
+    """Compiled once from the knowledge; `analyse` is cheap per message."""
+
+    def __init__(
+        self, knowledge: Optional[Knowledge] = None, known_words: Optional[Iterable[str]] = None
+    ) -> None:
+        self.knowledge = knowledge or load_knowledge()
+        self.nlp = spacy.blank("en")
+        lemmas = english_lemmas()
+        patterns = self._all_patterns()
+        vocabulary: Set[str] = set()
+        for pattern in (p for group in patterns.values() for p in group):
+            vocabulary.update(w.lower() for w in pattern_words(pattern, self._tokenize))
+        self.speller = Speller(
+            lemmas,
+            english_words() if known_words is None else known_words,
+            {lemmas.get(w, w) for w in vocabulary},
+        )
+        self.matcher = Matcher(self.nlp.vocab)
+        for label, group in patterns.items():
+            exact = label in EXACT_WORD_GROUPS
+            compiled = [
+                token_pattern
+                for pattern in group
+                for token_pattern in compile_pattern(
+                    pattern,
+                    self._tokenize,
+                    str.lower if exact else self._pattern_norm,
+                    "LOWER" if exact else "NORM",
+                )
+            ]
+            if compiled:
+                self.matcher.add(label, compiled)
+
+    def _tokenize(self, text: str) -> List[str]:
+        return [token.text for token in self.nlp.make_doc(text)]
+
+    def _pattern_norm(self, word: str) -> str:
+        return self.speller.lemma(word.lower())
+
+    def _all_patterns(self) -> Dict[str, Sequence[str]]:
+        k = self.knowledge
+        groups: Dict[str, Sequence[str]] = {}
+        for b in k.behaviours.values():
+            groups[f"behaviour/{b.id}"] = b.patterns
+            groups[f"behaviour_exclude/{b.id}"] = b.exclude
+        for element in k.four:
+            groups[f"four/{element.id}"] = element.cues
+        for flag in k.risk_flags.values():
+            groups[f"risk/{flag.id}"] = flag.patterns
+        for service_id, phrases in k.service_phrases.items():
+            groups[f"service/{service_id}"] = phrases
+        for choice, phrases in k.support_choices.items():
+            groups[f"choice/{choice}"] = phrases
+        for part in k.danger.__dataclass_fields__:
+            groups[f"danger/{part}"] = getattr(k.danger, part)
+        return groups
+
+    def doc(self, text: str) -> Tuple[Doc, Respelled]:
+        respelled = respell(text, self.knowledge.spelling)
+        doc = self.nlp.make_doc(respelled.text)
+        for token in doc:
+            token.norm_ = self.speller.norm(token.lower_)
+        return doc, respelled
+
+    def analyse(self, text: str) -> Analysis:
+        doc, respelled = self.doc(text)
+        matches: Dict[str, List[Tuple[int, int]]] = {}
+        for match_id, start, end in self.matcher(doc):
+            matches.setdefault(self.nlp.vocab.strings[match_id], []).append((start, end))
+        clauses = _clause_ids(doc)
+        negations = _token_set(matches, "danger/negation")
+        stopped = {clauses[i] for i, _ in _spans_of_phrases(doc, _STOPPED)}
+
+        def negated(start: int) -> bool:
+            """True when a negation just before `start`, in its clause, applies to it."""
+            return _negated(doc, start, clauses, negations)
+
+        def holds(start: int, end: int) -> bool:
+            """False when a negation just before the match says it did not happen."""
+            return clauses[start] in stopped or not negated(start)
+
+        behaviours = self._behaviours(doc, respelled, matches, holds)
+        behaviour_ids = {found.value for found in behaviours}
+        danger_cues = self._danger(doc, matches, clauses, negated)
+        return Analysis(
+            behaviours=behaviours,
+            danger=bool(danger_cues),
+            danger_cues=danger_cues,
+            four=self._four(matches, behaviour_ids, holds),
+            risk_flags=self._risk(matches, behaviour_ids, holds),
+            services=_labels_in_order(matches, "service/"),
+            support_choice=self._support_choice(matches, holds),
+            letters=sum(ch.isalpha() for ch in text),
+        )
+
+    def _behaviours(self, doc, respelled, matches, holds) -> Tuple[Found, ...]:
+        found: Dict[str, Found] = {}
+        for behaviour_id in self.knowledge.behaviours:
+            excluded = matches.get(f"behaviour_exclude/{behaviour_id}", [])
+            for start, end in sorted(matches.get(f"behaviour/{behaviour_id}", [])):
+                if _overlaps((start, end), excluded) or not holds(start, end):
+                    continue
+                span = doc[start:end]
+                a, b = respelled.original_span(span.start_char, span.end_char)
+                found.setdefault(
+                    behaviour_id, Found("behaviour", behaviour_id, a, b, span.text)
+                )
+                break
+        return tuple(sorted(found.values(), key=lambda f: f.start))
+
+    def _four(self, matches, behaviour_ids: Set[str], holds) -> FrozenSet[str]:
+        present = set()
+        for element in self.knowledge.four:
+            if behaviour_ids & set(element.implied_by_behaviours) or any(
+                holds(s, e) for s, e in matches.get(f"four/{element.id}", [])
+            ):
+                present.add(element.id)
+        return frozenset(present)
+
+    def _risk(self, matches, behaviour_ids: Set[str], holds) -> FrozenSet[str]:
+        flags = {
+            flag.id
+            for flag in self.knowledge.risk_flags.values()
+            if behaviour_ids & set(flag.implied_by_behaviours)
+            or any(holds(s, e) for s, e in matches.get(f"risk/{flag.id}", []))
+        }
+        flags.update(
+            flag.id
+            for flag in self.knowledge.risk_flags.values()
+            if flag.all_of and set(flag.all_of) <= flags
+        )
+        return frozenset(flags)
+
+    def _support_choice(self, matches, holds) -> Optional[str]:
+        for choice in SUPPORT_CHOICE_PRIORITY:
+            if any(holds(s, e) for s, e in matches.get(f"choice/{choice}", [])):
+                return choice
+        return None
+
+    def _danger(
+        self, doc: Doc, matches, clauses: List[int], negated: Callable[[int], bool]
+    ) -> Tuple[str, ...]:
+        """The cues that make this message an emergency now (empty when none)."""
+
+        def marker_starts(label: str) -> Dict[int, List[int]]:
+            """Where each marker of `label` starts, by clause. An irregular past form after
+            a present "be" is no past marker: "he's sat outside", "he's got in"."""
+            starts: Dict[int, List[int]] = {}
+            for s, e in matches.get(label, []):
+                if label == "danger/past" and e - s == 1 and _after_present_be(doc, s):
+                    continue
+                starts.setdefault(clauses[s], []).append(s)
+            return starts
+
+        now, past, hypothetical, habitual = (
+            marker_starts(f"danger/{group}") for group in ("now", "past", "hypothetical", "habitual")
+        )
+        sentences = _sentence_ids(doc)
+        # "he keeps driving past my house, that's 5 times in the last half hour": a
+        # clause that refers back carries its `now` to the rest of the sentence.
+        now_sentences = {
+            sentences[s]
+            for clause, starts in now.items()
+            for s in starts
+            if any(t.lower_ in BACK_REFERENCES for t in doc if clauses[t.i] == clause)
+        }
+        excluded = matches.get("danger/exclude", [])
+        cues: List[str] = []
+        for kind in ("emergency", "presence"):
+            for start, end in sorted(matches.get(f"danger/{kind}", [])):
+                clause = clauses[start]
+                if _overlaps((start, end), excluded) or negated(start):
+                    continue
+                if clause not in now and sentences[start] not in now_sentences:
+                    # A question or condition before the cue: "what if he turns up".
+                    if any(s < end for s in hypothetical.get(clause, [])):
+                        continue
+                    # Habit: "he waits outside every night"; "every time i leave he says".
+                    if any(kind == "presence" or s < start for s in habitual.get(clause, [])):
+                        continue
+                    if not _present(doc, start, end) and (
+                        clause in past or (kind == "presence" and _past_tense(doc, clauses, clause))
+                    ):
+                        continue
+                cues.append(doc[start:end].text)
+        return tuple(dict.fromkeys(cues))
+
+
+def _past_tense(doc: Doc, clauses: List[int], clause: int) -> bool:
+    """A regular past verb in the clause ("he followed me", "he walked out behind me");
+    irregular ones are `past` markers. Not after a present "be": "he's parked outside"."""
+    return any(
+        token.is_alpha
+        and token.lower_.endswith("ed")
+        and token.norm_ != token.lower_
+        and not (token.i > 0 and doc[token.i - 1].lower_ in PRESENT_BE)
+        for token in doc
+        if clauses[token.i] == clause
+    )
+
+
+def _after_present_be(doc: Doc, i: int) -> bool:
+    """An irregular form like "sat", "stood", "got" after "is"/"'s" ("he's sat in his car")."""
+    return i > 0 and doc[i - 1].lower_ in PRESENT_BE and _is_present_be(doc, i - 1)
+
+
+def _is_present_be(doc: Doc, i: int) -> bool:
+    """Token i is present-tense "be" (or "has got"), not "has" before a past participle:
+    "he's outside", "he's sat there", "he's got in", but not "he's been", "he's waited"."""
+    if doc[i].lower_ not in PRESENT_BE:
+        return False
+    after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    return after not in PAST_AUXILIARIES and not (
+        doc[i].lower_ in {"'s", "s"} and after.endswith("ed")
+    )
+
+
+def _present(doc: Doc, start: int, end: int) -> bool:
+    """The cue is said in the present tense: "he's outside", "she is following us"."""
+    first = start
+    while first > 0 and start - first < 2 and doc[first - 1].lower_ in BE_ADVERBS:
+        first -= 1
+    return any(_is_present_be(doc, i) for i in range(max(0, first - 1), end))
+
+
+def _negated(doc: Doc, start: int, clauses: List[int], negations: Set[int]) -> bool:
+    """A negation word shortly before `start` in the same clause. It does not reach past
+    a new subject ("i can't breathe he's outside"), except after a verb of belief
+    ("i don't think i'm in danger")."""
+    reach, i = NEGATION_WINDOW, start - 1
+    while i >= 0 and start - i <= reach and clauses[i] == clauses[start]:
+        if i in negations:
+            return True
+        if doc[i].lower_ in SUBJECTS:
+            if i == 0 or doc[i - 1].norm_ not in BELIEF_VERBS:
+                return False
+            reach += NEGATION_WINDOW
+        i -= 1
+    return False
+
+
+def _sentence_ids(doc: Doc) -> List[int]:
+    ids, sentence = [], 0
+    for token in doc:
+        if token.lower_ in SENTENCE_ENDS or "\n" in token.text:
+            sentence += 1
+        ids.append(sentence)
+    return ids
+
+
+def _clause_ids(doc: Doc) -> List[int]:
+    ids, clause = [], 0
+    for token in doc:
+        breaks = token.lower_ in CLAUSE_BREAKS or token.norm_ in CLAUSE_BREAKS
+        if token.lower_ == "and" and token.i + 1 < len(doc):
+            breaks = doc[token.i + 1].lower_ in AND_STARTS_CLAUSE
+        if breaks or "\n" in token.text:
+            clause += 1
+        ids.append(clause)
+    return ids
+
+
+def _token_set(matches, label: str) -> Set[int]:
+    return {i for s, e in matches.get(label, []) for i in range(s, e)}
+
+
+def _spans_of_phrases(doc: Doc, phrases: Sequence[str]) -> List[Tuple[int, int]]:
+    words = [t.lower_ for t in doc]
+    spans = []
+    for phrase in phrases:
+        parts = phrase.split()
+        for i in range(len(words) - len(parts) + 1):
+            if words[i : i + len(parts)] == parts:
+                spans.append((i, i + len(parts)))
+    return spans
+
+
+def _overlaps(span: Tuple[int, int], others: Iterable[Tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in others)
+
+
+def _labels_in_order(matches, prefix: str) -> Tuple[str, ...]:
+    first: Dict[str, int] = {}
+    for label, spans in matches.items():
+        if label.startswith(prefix):
+            first[label[len(prefix) :]] = min(s for s, _ in spans)
+    return tuple(sorted(first, key=first.__getitem__))
+
+
+@lru_cache(maxsize=1)
+def default_analyser() -> Analyser:
+    """One analyser per process, compiled from the shipped knowledge."""
+    return Analyser()

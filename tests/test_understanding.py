@@ -1,0 +1,125 @@
+"""The spaCy rule layer reading people's own words (no Rasa, milliseconds each)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("hes been folowing me hom from the bus stop", {"following"}),
+        ("keeps showin up at my uni", {"turning_up"}),
+        ("txts me non stop", {"unwanted_contact"}),
+        ("he used to wait outside", {"loitering"}),
+        ("he doesnt follow me any more", {"following"}),
+        ("he has never followed me", set()),
+        ("I told my mum", set()),
+        ("he follows me on instagram", set()),
+        ("she left flowers on my doorstep again", {"gifts"}),
+        ("my ex hacked my snapchat and put a tracker on my car", {"hacking_spyware"}),
+        ("he made a fake account pretending to be me", {"fake_accounts"}),
+        ("someone ordered loads of stuff in my name", {"identity_theft"}),
+        ("he slashed my tyres", {"property_damage"}),
+        ("he said he would kill me if I left", {"threats"}),
+        ("he keeps messaging my mum and my boss", {"unwanted_contact", "contacting_others"}),
+    ],
+)
+def test_behaviours_in_own_words(analyser, text, expected):
+    assert set(analyser.analyse(text).behaviour_ids) == expected
+
+
+def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
+    text = (
+        "It started after we split up last year. He turns up at my work most days, "
+        "he sits outside my flat in his car and he texts me constantly. Last week he "
+        "keyed my car."
+    )
+    analysis = analyser.analyse(text)
+    assert {"turning_up", "loitering", "unwanted_contact", "property_damage"} <= set(analysis.behaviour_ids)
+    for found in analysis.behaviours:
+        assert text[found.start : found.end].strip(), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hes outside my house right now",
+        "HELP hes here",
+        "he is trying to get in",
+        "he's got a knife",
+        "he used to follow me but now hes outside my door",
+        "I'm hiding in the bathroom",
+        "he says he's going to kill me",
+        "i want to end my life",
+    ],
+)
+def test_immediate_danger_is_caught(analyser, text):
+    assert analyser.analyse(text).danger
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he used to wait outside",
+        "he doesnt come round any more",
+        "he was outside my house last night",
+        "he waits outside my work every evening",
+        "what is the silent solution?",
+        "can you help me",
+        "he has never hurt me",
+        "what should I do if he turns up?",
+    ],
+)
+def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
+    assert not analyser.analyse(text).danger
+
+
+@pytest.mark.parametrize(
+    "text,element",
+    [
+        ("he keeps calling", "repeated"),
+        ("it happens every day", "repeated"),
+        ("he's done it again", "repeated"),
+        ("I've blocked him everywhere", "unwanted"),
+        ("he's obsessed with me", "fixated"),
+    ],
+)
+def test_four_elements_implied_by_the_words(analyser, text, element):
+    assert element in analyser.analyse(text).four
+
+
+def test_risk_flags(analyser):
+    flags = analyser.analyse("my ex said he'll hurt me and he smashed my window").risk_flags
+    assert {"ex_partner", "threats", "property_damage", "ex_partner_with_threats"} <= flags
+
+
+@pytest.mark.parametrize(
+    "text,service",
+    [
+        ("what's the helpline number", "stalking_helpline"),
+        ("what is the silent solution", "silent_solution"),
+        ("can I report anonymously", "crimestoppers"),
+        ("how do i report it", "101"),
+        ("is there a live chat", "live_chat"),
+        ("what's a stalking protection order", "spo"),
+    ],
+)
+def test_service_questions(analyser, text, service):
+    assert service in analyser.analyse(text).services
+
+
+def test_empty_and_emoji_messages_have_no_letters(analyser):
+    assert analyser.analyse("").letters == 0
+    assert analyser.analyse("   ").letters == 0
+    assert analyser.analyse("😭😭😭").letters == 0
+
+
+def test_very_long_message_is_read_quickly(analyser):
+    import time
+
+    text = "he keeps following me and texting me. " * 260  # ~10,000 characters
+    started = time.perf_counter()
+    analysis = analyser.analyse(text[:2000])
+    assert time.perf_counter() - started < 2.0
+    assert {"following", "unwanted_contact"} <= set(analysis.behaviour_ids)
