@@ -71,8 +71,11 @@ test: $(MODEL) lint validate
 		--fail-on-prediction-errors --out results --no-plot
 
 eval: $(MODEL)
-	$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/eval_set.yml --json results/eval.json
-	$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/dev_set.yml --quiet
+	@mkdir -p results
+	@for set in dev_set dev_set_2; do echo "== $$set (development: tuned on)"; \
+		$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/$$set.yml --quiet --json results/$$set.json || exit 1; done
+	@echo "== eval_set (held out: never tuned on)"
+	$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/eval_set.yml --json results/eval_set.json
 
 lock: $(STAMP)
 	@tmp=$$(mktemp -d); "$$(scripts/find-python310)" -m venv $$tmp/venv; \

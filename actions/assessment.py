@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -27,7 +27,7 @@ def situation_from(tracker: Tracker) -> Situation:
 
 
 class ActionAssess(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_assess"
 
     async def run(
@@ -54,7 +54,7 @@ class ActionAssess(Action):
         utter_services(dispatcher, knowledge, result.signposts)
         dispatcher.utter_message(response="utter_advice")
         dispatcher.utter_message(response="utter_anything_else")
-        slots: Dict[Text, Any] = {
+        slots: Dict[str, Any] = {
             "risk_level": result.risk_level,
             "assessment": result.assessment,
             "signposts": merge_signposts(tracker.get_slot("signposts"), result.signposts),

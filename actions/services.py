@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Text
+from typing import Iterable, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,16 +16,14 @@ from bot.triage import merge_signposts
 
 
 def utter_services(
-    dispatcher: CollectingDispatcher, knowledge: Knowledge, service_ids: Iterable[Text]
+    dispatcher: CollectingDispatcher, knowledge: Knowledge, service_ids: Iterable[str]
 ) -> None:
     for service_id in service_ids:
-        dispatcher.utter_message(
-            response="utter_service", **service_variables(knowledge.service(service_id))
-        )
+        dispatcher.utter_message(response="utter_service", **service_variables(knowledge.service(service_id)))
 
 
 class ActionGiveService(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_give_service"
 
     async def run(

@@ -1,12 +1,12 @@
 """Global slot extraction after every message (Rasa's `action_validate_slot_mappings`).
 
 Accumulates what the person has disclosed across turns: behaviours, risk flags and
-the FOUR elements their words already imply, so the form never asks what it knows.
+the FOUR elements their words already imply (so the form never asks what it knows).
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -18,21 +18,18 @@ from actions.tracker_facts import entity_values, latest_intent, previous_bot_act
 from bot.nlu import CAPPED_AT
 
 SAFETY_QUESTION = "utter_ask_safe_now"
+NOT_A_DISCLOSURE = frozenset({"ask_service", "bot_challenge", "out_of_scope", "bad_input"})
 
 
-def _accumulate(tracker: Tracker, slot: Text, entity: Text) -> Dict[Text, Any]:
+def _accumulate(tracker: Tracker, slot: str, entity: str) -> Dict[str, Any]:
     new = entity_values(tracker, entity)
     if not new:
         return {}
     return {slot: list(dict.fromkeys([*(tracker.get_slot(slot) or []), *new]))}
 
 
-def _four(tracker: Tracker, element: Text) -> Dict[Text, Any]:
-    return {f"four_{element}": True} if element in entity_values(tracker, "four_cue") else {}
-
-
 class ExtractSlots(ValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_validate_slot_mappings"
 
     async def run(
@@ -43,26 +40,22 @@ class ExtractSlots(ValidationAction):
             dispatcher.utter_message(response="utter_message_capped", max_characters=capped_at)
         return await super().run(dispatcher, tracker, domain)
 
-    async def extract_behaviours(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+    async def extract_behaviours(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
         return _accumulate(tracker, "behaviours", "behaviour")
 
-    async def extract_risk_flags(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+    async def extract_risk_flags(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
         return _accumulate(tracker, "risk_flags", "risk_flag")
 
-    async def extract_four_fixated(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return _four(tracker, "fixated")
+    async def extract_four_cues(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
+        # Kept in a slot of its own: rasa_sdk's global extraction skips form slots,
+        # so the triage form reads these (actions/triage_form.py). A question about
+        # a service ("the stalking helpline?") answers no FOUR question.
+        if latest_intent(tracker) in NOT_A_DISCLOSURE:
+            return {}
+        return _accumulate(tracker, "four_cues", "four_cue")
 
-    async def extract_four_obsessive(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return _four(tracker, "obsessive")
-
-    async def extract_four_unwanted(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return _four(tracker, "unwanted")
-
-    async def extract_four_repeated(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        return _four(tracker, "repeated")
-
-    async def extract_in_danger(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        """"Yes" to "are you safe to talk?" means not in danger (the "no" path is the
+    async def extract_in_danger(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
+        """ "Yes" to "are you safe to talk?" means not in danger (the "no" path is the
         Rasa server's DangerPolicy, so it works without this action server)."""
         if latest_intent(tracker) == "affirm" and previous_bot_action(tracker) == SAFETY_QUESTION:
             return {"in_danger": False}

@@ -8,7 +8,7 @@ if not, the question is asked once more and then skipped, so nobody is stuck.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,8 +24,8 @@ SKIPPED_SUPPORT_CHOICE = "information"
 
 
 def _unclear(
-    slot: Text, skipped_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
-) -> Dict[Text, Any]:
+    slot: str, skipped_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> Dict[str, Any]:
     retries = int(tracker.get_slot("answer_retries") or 0) + 1
     if retries >= MAX_UNCLEAR_ANSWERS:
         dispatcher.utter_message(response="utter_answer_skipped")
@@ -34,9 +34,19 @@ def _unclear(
     return {slot: None, "answer_retries": retries}
 
 
+def _implied(element: str, tracker: Tracker) -> Dict[str, Any]:
+    """Fills a FOUR slot the person's words already answered (actions/slot_extraction.py
+    keeps the cues of every disclosure in `four_cues`). An answered slot is left alone,
+    so a later message never looks like a new answer to the form."""
+    slot = f"four_{element}"
+    if tracker.get_slot(slot) is None and element in (tracker.get_slot("four_cues") or []):
+        return {slot: True}
+    return {}
+
+
 def _validate_four(
-    element: Text, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
-) -> Dict[Text, Any]:
+    element: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> Dict[str, Any]:
     slot = f"four_{element}"
     if isinstance(value, bool):
         return {slot: value, "answer_retries": 0}
@@ -47,32 +57,44 @@ def _validate_four(
 
 
 class ValidateTriageForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_triage_form"
+
+    async def extract_four_fixated(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
+        return _implied("fixated", tracker)
+
+    async def extract_four_obsessive(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
+        return _implied("obsessive", tracker)
+
+    async def extract_four_unwanted(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
+        return _implied("unwanted", tracker)
+
+    async def extract_four_repeated(self, dispatcher, tracker: Tracker, domain) -> Dict[str, Any]:
+        return _implied("repeated", tracker)
 
     def validate_four_fixated(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validate_four("fixated", value, dispatcher, tracker)
 
     def validate_four_obsessive(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validate_four("obsessive", value, dispatcher, tracker)
 
     def validate_four_unwanted(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validate_four("unwanted", value, dispatcher, tracker)
 
     def validate_four_repeated(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validate_four("repeated", value, dispatcher, tracker)
 
     def validate_support_choice(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if value in SUPPORT_CHOICES:
             return {"support_choice": value, "answer_retries": 0}
         return _unclear("support_choice", SKIPPED_SUPPORT_CHOICE, dispatcher, tracker)

@@ -101,7 +101,7 @@ def load_examples(path: Path = EVAL_SET) -> List[Example]:
 
 def score(examples: Sequence[Example], predictions: Iterable[Prediction]) -> Scores:
     scores = Scores()
-    for example, (danger, behaviours) in zip(examples, predictions):
+    for example, (danger, behaviours) in zip(examples, predictions, strict=False):
         scores.examples += 1
         if example.danger and danger:
             scores.danger_true_positive += 1
@@ -137,8 +137,14 @@ def rules_predictor() -> Callable[[str], Prediction]:
 
 
 def model_predictor(model_path: str) -> Callable[[str], Prediction]:
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa logs every parsed message at debug level; the evaluation prints its own report.
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)
     agent = Agent.load(model_path)
     loop = asyncio.new_event_loop()
 

@@ -12,7 +12,7 @@ from bot.knowledge import Knowledge, Service
 
 
 def join_words(items: Sequence[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
+    """ "a", "a and b", "a, b and c"."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -31,7 +31,7 @@ def service_variables(service: Service) -> Dict[str, str]:
 
 
 def four_list(knowledge: Knowledge, present: Iterable[str]) -> str:
-    """"it seems Fixated and Repeated" style wording, or what is not yet known."""
+    """ "it seems Fixated and Repeated" style wording, or what is not yet known."""
     present = set(present)
     names = [f"{e.name} ({e.meaning})" for e in knowledge.four if e.id in present]
     if not names:

@@ -71,9 +71,9 @@ def action_server() -> Iterator[str]:
         try:
             urllib.request.urlopen(f"{url}/health", timeout=1)
             break
-        except OSError:
+        except OSError as error:
             if process.poll() is not None:
-                raise RuntimeError("the action server exited at start")
+                raise RuntimeError("the action server exited at start") from error
             time.sleep(0.5)
     else:
         process.kill()

@@ -50,11 +50,15 @@ async def test_disclosures_accumulate_across_turns():
     assert await extract.extract_behaviours(CollectingDispatcher(), tracker(), {}) == {}
 
 
-async def test_four_cues_fill_the_four_slots_so_they_are_not_asked():
-    t = tracker(entities=[entity("four_cue", "repeated")])
-    extract = ExtractSlots()
-    assert await extract.extract_four_repeated(CollectingDispatcher(), t, {}) == {"four_repeated": True}
-    assert await extract.extract_four_fixated(CollectingDispatcher(), t, {}) == {}
+async def test_four_cues_are_kept_and_fill_the_four_slots_so_they_are_not_asked():
+    earlier = tracker(slots={"four_cues": ["unwanted"]}, entities=[entity("four_cue", "repeated")])
+    kept = await ExtractSlots().extract_four_cues(CollectingDispatcher(), earlier, {})
+    assert kept == {"four_cues": ["unwanted", "repeated"]}
+    form = ValidateTriageForm()
+    later = tracker(slots=kept)
+    assert await form.extract_four_repeated(CollectingDispatcher(), later, {}) == {"four_repeated": True}
+    assert await form.extract_four_unwanted(CollectingDispatcher(), later, {}) == {"four_unwanted": True}
+    assert await form.extract_four_fixated(CollectingDispatcher(), later, {}) == {}
 
 
 async def test_yes_to_the_safety_question_means_not_in_danger():
@@ -89,16 +93,24 @@ def test_an_unclear_answer_is_asked_again_then_skipped():
 
 def test_support_choice_from_buttons_and_unclear_words():
     form = ValidateTriageForm()
-    assert form.validate_support_choice("report", CollectingDispatcher(), tracker(), {})["support_choice"] == "report"
+    assert (
+        form.validate_support_choice("report", CollectingDispatcher(), tracker(), {})["support_choice"]
+        == "report"
+    )
     result = form.validate_support_choice("whatever", CollectingDispatcher(), tracker(), {})
     assert result["support_choice"] is None
 
 
 async def test_assessment_reports_four_behaviours_risk_and_services(knowledge):
     slots = {
-        "four_fixated": True, "four_obsessive": True, "four_unwanted": True, "four_repeated": True,
-        "behaviours": ["following", "threats"], "risk_flags": ["threats"],
-        "support_choice": "report", "signposts": ["999"],
+        "four_fixated": True,
+        "four_obsessive": True,
+        "four_unwanted": True,
+        "four_repeated": True,
+        "behaviours": ["following", "threats"],
+        "risk_flags": ["threats"],
+        "support_choice": "report",
+        "signposts": ["999"],
     }
     dispatcher = CollectingDispatcher()
     events = await ActionAssess().run(dispatcher, tracker(slots=slots), {})

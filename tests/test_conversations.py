@@ -20,17 +20,20 @@ class Chat:
         self.agent = agent
         self.sender = f"test-{uuid.uuid4().hex}"
         self.replies: List[Dict[str, Any]] = []
+        self.tracker = None
 
     async def say(self, text: str) -> str:
         replies = await self.agent.handle_text(text, sender_id=self.sender) or []
         self.replies.extend(replies)
+        # What was stored, read back from the SQL tracker store.
+        self.tracker = await self.agent.tracker_store.retrieve(self.sender)
         return "\n".join(r.get("text") or "" for r in replies)
 
     def slot(self, name: str) -> Any:
-        return self.agent.tracker_store.retrieve(self.sender).get_slot(name)
+        return self.tracker.get_slot(name)
 
     def active_loop(self) -> Any:
-        return self.agent.tracker_store.retrieve(self.sender).active_loop_name
+        return self.tracker.active_loop_name
 
     def buttons(self) -> List[str]:
         return [b["payload"] for r in self.replies[-1:] for b in r.get("buttons", [])]
@@ -78,8 +81,12 @@ async def test_one_off_incident_is_not_dismissed(agent, knowledge):
     await chat.say("hi")
     await chat.say("yes i'm safe")
     await chat.say("a man I don't know took a photo of me on the bus once")
-    answers = {"four_repeated": "no", "four_unwanted": "yes", "four_fixated": "not sure",
-               "four_obsessive": "no"}
+    answers = {
+        "four_repeated": "no",
+        "four_unwanted": "yes",
+        "four_fixated": "not sure",
+        "four_obsessive": "no",
+    }
     while chat.slot("requested_slot") in answers:
         await chat.say(answers[chat.slot("requested_slot")])
     reply = await chat.say("I just want some information")

@@ -37,7 +37,9 @@ def user(intent: str) -> UserUttered:
 
 
 def predict(policy, domain, *events):
-    tracker = DialogueStateTracker.from_events("test", [ActionExecuted("action_listen"), *events], domain.slots)
+    tracker = DialogueStateTracker.from_events(
+        "test", [ActionExecuted("action_listen"), *events], domain.slots
+    )
     prediction = policy.predict_action_probabilities(tracker, domain)
     best = max(range(len(prediction.probabilities)), key=prediction.probabilities.__getitem__)
     return prediction, (domain.action_names_or_texts[best] if prediction.max_confidence else None)
@@ -70,17 +72,27 @@ def test_danger_outranks_an_active_form(policy, domain):
 
 @pytest.mark.parametrize("answer", ["deny", "unsure"])
 def test_no_to_are_you_safe_is_danger(policy, domain, answer):
-    _, action = predict(policy, domain, ActionExecuted("utter_ask_safe_now"), ActionExecuted("action_listen"), user(answer))
+    _, action = predict(
+        policy, domain, ActionExecuted("utter_ask_safe_now"), ActionExecuted("action_listen"), user(answer)
+    )
     assert action == "utter_danger"
 
 
 def test_no_to_another_question_is_not_danger(policy, domain):
-    _, action = predict(policy, domain, ActionExecuted("utter_ask_four_repeated"), ActionExecuted("action_listen"), user("deny"))
+    _, action = predict(
+        policy,
+        domain,
+        ActionExecuted("utter_ask_four_repeated"),
+        ActionExecuted("action_listen"),
+        user("deny"),
+    )
     assert action is None
 
 
 def test_abstains_once_the_danger_response_was_sent(policy, domain):
     tracker = DialogueStateTracker.from_events(
-        "test", [ActionExecuted("action_listen"), user("immediate_danger"), ActionExecuted("utter_danger")], domain.slots
+        "test",
+        [ActionExecuted("action_listen"), user("immediate_danger"), ActionExecuted("utter_danger")],
+        domain.slots,
     )
     assert policy.predict_action_probabilities(tracker, domain).max_confidence == 0.0

@@ -26,13 +26,32 @@ def responses_sent_outside_stories() -> set:
 
 def test_rasa_data_validate_has_no_unexplained_warning():
     result = subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings",
-         "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     warnings = [line for line in output.splitlines() if "UserWarning" in line]
-    unexplained = [w for w in warnings if not (m := UNUSED.search(w)) or m.group(1) not in responses_sent_outside_stories()]
+    unexplained = [
+        w
+        for w in warnings
+        if not (m := UNUSED.search(w)) or m.group(1) not in responses_sent_outside_stories()
+    ]
     assert not unexplained, "\n".join(unexplained)
     assert "No story structure conflicts found" in output

@@ -22,7 +22,8 @@ import pytest
         ("someone ordered loads of stuff in my name", {"identity_theft"}),
         ("he slashed my tyres", {"property_damage"}),
         ("he said he would kill me if I left", {"threats"}),
-        ("he keeps messaging my mum and my boss", {"unwanted_contact", "contacting_others"}),
+        ("he keeps messaging my mum and my boss", {"contacting_others"}),
+        ("he keeps messaging me and my mum", {"unwanted_contact", "contacting_others"}),
     ],
 )
 def test_behaviours_in_own_words(analyser, text, expected):

@@ -12,7 +12,7 @@ set even when the action server is unreachable.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -32,8 +32,9 @@ from bot.triage import danger_signposts, merge_signposts
 DANGER_INTENT = "immediate_danger"
 DANGER_RESPONSE = "utter_danger"
 SAFETY_QUESTION = "utter_ask_safe_now"
-# Answers to "are you safe right now?" that mean the person may not be.
-NOT_SAFE_ANSWERS = frozenset({"deny", "unsure"})
+# Answers to "are you safe right now?" that mean the person may not be; an answer
+# the bot could not understand gets the emergency advice too (recall first).
+NOT_SAFE_ANSWERS = frozenset({"deny", "unsure", "nlu_fallback"})
 PRIORITY = 7
 
 
@@ -48,17 +49,15 @@ def is_danger_turn(tracker: DialogueStateTracker) -> bool:
     return intent in NOT_SAFE_ANSWERS and bot_action_before_latest_user(summary) == SAFETY_QUESTION
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class DangerPolicy(Policy):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"priority": PRIORITY}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -80,7 +79,7 @@ class DangerPolicy(Policy):
         self,
         tracker: DialogueStateTracker,
         domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
+        rule_only_data: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)

@@ -166,13 +166,9 @@ def knowledge_from_documents(docs: Mapping[str, Any]) -> Knowledge:
         four=four,
         risk_flags=risk_flags,
         informational_flags=_tuple(risk.get("informational")),
-        danger=DangerRules(
-            **{key: _tuple(danger.get(key)) for key in DangerRules.__dataclass_fields__}
-        ),
+        danger=DangerRules(**{key: _tuple(danger.get(key)) for key in DangerRules.__dataclass_fields__}),
         spelling={str(k).lower(): str(v) for k, v in docs["language.yml"]["spelling"].items()},
-        service_phrases={
-            str(k): _tuple(v) for k, v in requests["service_phrases"].items()
-        },
+        service_phrases={str(k): _tuple(v) for k, v in requests["service_phrases"].items()},
         support_choices={k: _tuple(v) for k, v in requests["support_choices"].items()},
         raw=docs,
     )
@@ -180,10 +176,7 @@ def knowledge_from_documents(docs: Mapping[str, Any]) -> Knowledge:
 
 def read_documents(directory: Path = KNOWLEDGE_DIR) -> Dict[str, Any]:
     """Parses every knowledge file in `directory`."""
-    return {
-        name: yaml.safe_load((directory / name).read_text(encoding="utf-8"))
-        for name in KNOWLEDGE_FILES
-    }
+    return {name: yaml.safe_load((directory / name).read_text(encoding="utf-8")) for name in KNOWLEDGE_FILES}
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 
 - `MessageLengthCap` runs first and cuts over-long messages (the rest of the
   pipeline, and the person's reply, see only the first `max_characters`).
-- `StalkingUnderstanding` runs after DIET: it adds the rule layer's entities
+- `StalkingUnderstanding` runs last, after DIET and the FallbackClassifier: it adds the rule layer's entities
   (behaviour, service, support_choice, four_cue, risk_flag, input_note) and
   overrides the intent when the rules know better. Immediate danger found by the
   rules always wins, whatever DIET predicted, so no confident wrong intent can
@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -39,7 +40,9 @@ OTHER_LANGUAGE_INTENT = "other_language"
 DESCRIBE_INTENT = "describe_behaviour"
 SERVICE_INTENT = "ask_service"
 # Intents DIET may give to a message that the rules see as a disclosure.
-REPLACEABLE_BY_DISCLOSURE = frozenset({"nlu_fallback", "out_of_scope", "bad_input", "other_language", "greet"})
+REPLACEABLE_BY_DISCLOSURE = frozenset(
+    {"nlu_fallback", "out_of_scope", "bad_input", "other_language", "greet"}
+)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -47,16 +50,16 @@ class MessageLengthCap(GraphComponent):
     """Cuts a message to `max_characters` and remembers that it did."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"max_characters": 2000}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._max = int(config["max_characters"])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -84,19 +87,19 @@ class StalkingUnderstanding(GraphComponent):
     """Adds the rule layer's reading of the message to DIET's."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         # Below this DIET confidence, a message the rules read as a disclosure or a
         # service question is given that intent.
         return {"rules_outrank_below": 0.6}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._threshold = float(config["rules_outrank_below"])
         self._analyser = default_analyser()
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -149,9 +152,21 @@ def _override_intent(
         return OTHER_LANGUAGE_INTENT
     if analysis.behaviours and (confidence < threshold or name in REPLACEABLE_BY_DISCLOSURE):
         return DESCRIBE_INTENT
-    if analysis.services and confidence < threshold:
+    if analysis.services and (confidence < threshold or (name == DESCRIBE_INTENT and is_question(text))):
         return SERVICE_INTENT
     return None
+
+
+QUESTION = re.compile(
+    r"\?|(^|[,.;:!]\s*)(can|could|what|whats|what's|how|who|where|is|are|do|does|should|which)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """ "...hacked my accounts, can I call action fraud" asks for a service even
+    though it also discloses something."""
+    return bool(QUESTION.search(text))
 
 
 def mostly_non_latin(text: str) -> bool:

@@ -28,6 +28,9 @@ MIN_CORRECTABLE = 4
 TWO_EDITS_FROM = 8
 # Words the English frequency table knows at least this well count as English.
 KNOWN_WORD_LOG_PROB = -14.0
+# Endings stripped from a word the lemma table lacks, to find the pattern word it inflects.
+_INFLECTIONS = ("ing", "ed")
+MIN_STEM = 3
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,16 @@ class Speller:
         self.norm = lru_cache(maxsize=50_000)(self._norm)
 
     def lemma(self, word: str) -> str:
-        return self._lemmas.get(word, word)
+        """The lookup table's lemma; a form it lacks ("texting", "dmed") falls back to a
+        pattern word it inflects."""
+        found = self._lemmas.get(word)
+        if found is not None:
+            return found
+        for suffix in _INFLECTIONS:
+            stem = word[: -len(suffix)]
+            if word.endswith(suffix) and len(stem) >= MIN_STEM and stem in self._pattern_lemmas:
+                return stem
+        return word
 
     def _norm(self, word: str) -> str:
         word = word.lower()

@@ -36,9 +36,35 @@ BACK_REFERENCES = frozenset({"again", "it", "that", "thats", "this", "still"})
 # ("he got into my block and is knocking on my door", "he's outside and keeps ringing").
 AND_STARTS_CLAUSE = frozenset(
     {
-        "he", "she", "they", "i", "we", "someone", "somebody", "his", "her", "their", "my",
-        "now", "then", "is", "are", "'s", "has", "have", "just", "still", "keeps", "keep",
-        "there", "theres", "it",
+        "he",
+        "she",
+        "they",
+        "i",
+        "we",
+        "someone",
+        "somebody",
+        "his",
+        "her",
+        "their",
+        "my",
+        "now",
+        "then",
+        "is",
+        "are",
+        "'s",
+        "has",
+        "have",
+        "just",
+        "still",
+        "keeps",
+        "keep",
+        "there",
+        "theres",
+        "it",
+        "wo",
+        "ca",
+        "won't",
+        "can't",
     }
 )
 # How far before a match a negation word cancels it ("he has never followed me").
@@ -46,7 +72,22 @@ NEGATION_WINDOW = 3
 # A negation does not reach past a new subject ("i can't breathe he's outside") unless
 # that subject follows a verb of belief ("i don't think i'm in danger").
 SUBJECTS = frozenset({"he", "she", "they", "i", "we", "you", "someone", "somebody", "it"})
+SINGULAR_SUBJECTS = frozenset({"he", "she", "someone", "somebody"})
 BELIEF_VERBS = frozenset({"think", "reckon", "believe", "feel", "say", "said"})
+# A negation before these means the behaviour goes on ("he hasn't stopped texting").
+STOP_WORDS = frozenset({"stop", "quit"})
+# Words that make a behaviour a condition or a future rather than an event.
+CONDITIONALS = frozenset({"if", "unless", "case"})
+FUTURE_WORDS = frozenset({"will", "'ll", "ll", "might"})
+# "going to", "threatening to", "planning to", "wants to" before the match.
+INTENT_VERBS = frozenset({"going", "threaten", "plan", "want"})
+FUTURE_REACH = 3
+# "is it stalking if ...", "is it normal if ...": the condition is what is happening.
+JUDGEMENTS = frozenset(
+    {"stalking", "stalk", "harassment", "normal", "ok", "okay", "weird", "legal", "illegal"}
+)
+# Behaviours that are about the future by nature: a threat is a threat.
+FUTURE_BEHAVIOURS = frozenset({"threats"})
 # Present-tense "be": "he's sat in his car", "she is parked outside", "he's got in"
 # describe now, so an irregular past form after them is not a `past` marker.
 PRESENT_BE = frozenset({"is", "are", "am", "'m", "'re", "'s", "s", "m", "re"})
@@ -196,9 +237,16 @@ class Analyser:
             """False when a negation just before the match says it did not happen."""
             return clauses[start] in stopped or not negated(start)
 
-        behaviours = self._behaviours(doc, respelled, matches, holds)
+        def happened(behaviour_id: str, start: int, end: int) -> bool:
+            """The behaviour is told as happening, not feared or supposed ("what if he
+            turns up"); a threat is by nature about what may happen."""
+            return holds(start, end) and (
+                behaviour_id in FUTURE_BEHAVIOURS or not _supposed(doc, start, clauses)
+            )
+
+        behaviours = self._behaviours(doc, respelled, matches, happened)
         behaviour_ids = {found.value for found in behaviours}
-        danger_cues = self._danger(doc, matches, clauses, negated)
+        danger_cues = self._danger(doc, matches, clauses, negated, stopped)
         return Analysis(
             behaviours=behaviours,
             danger=bool(danger_cues),
@@ -210,18 +258,16 @@ class Analyser:
             letters=sum(ch.isalpha() for ch in text),
         )
 
-    def _behaviours(self, doc, respelled, matches, holds) -> Tuple[Found, ...]:
+    def _behaviours(self, doc, respelled, matches, happened) -> Tuple[Found, ...]:
         found: Dict[str, Found] = {}
         for behaviour_id in self.knowledge.behaviours:
             excluded = matches.get(f"behaviour_exclude/{behaviour_id}", [])
             for start, end in sorted(matches.get(f"behaviour/{behaviour_id}", [])):
-                if _overlaps((start, end), excluded) or not holds(start, end):
+                if _overlaps((start, end), excluded) or not happened(behaviour_id, start, end):
                     continue
                 span = doc[start:end]
                 a, b = respelled.original_span(span.start_char, span.end_char)
-                found.setdefault(
-                    behaviour_id, Found("behaviour", behaviour_id, a, b, span.text)
-                )
+                found.setdefault(behaviour_id, Found("behaviour", behaviour_id, a, b, span.text))
                 break
         return tuple(sorted(found.values(), key=lambda f: f.start))
 
@@ -255,16 +301,26 @@ class Analyser:
         return None
 
     def _danger(
-        self, doc: Doc, matches, clauses: List[int], negated: Callable[[int], bool]
+        self,
+        doc: Doc,
+        matches,
+        clauses: List[int],
+        negated: Callable[[int], bool],
+        stopped: Set[int],
     ) -> Tuple[str, ...]:
-        """The cues that make this message an emergency now (empty when none)."""
+        """The cues that make this message an emergency now (empty when none).
+
+        "Any more" ends a presence ("he's not outside any more") but not a feeling
+        ("i can't do this any more"): the `stopped` clauses only cancel presence cues."""
 
         def marker_starts(label: str) -> Dict[int, List[int]]:
             """Where each marker of `label` starts, by clause. An irregular past form after
             a present "be" is no past marker: "he's sat outside", "he's got in"."""
             starts: Dict[int, List[int]] = {}
             for s, e in matches.get(label, []):
-                if label == "danger/past" and e - s == 1 and _after_present_be(doc, s):
+                if label == "danger/past" and (
+                    (e - s == 1 and _after_present_be(doc, s)) or doc[s:e].text.lower() in _STOPPED
+                ):
                     continue
                 starts.setdefault(clauses[s], []).append(s)
             return starts
@@ -292,11 +348,15 @@ class Analyser:
                     # A question or condition before the cue: "what if he turns up".
                     if any(s < end for s in hypothetical.get(clause, [])):
                         continue
-                    # Habit: "he waits outside every night"; "every time i leave he says".
-                    if any(kind == "presence" or s < start for s in habitual.get(clause, [])):
+                    # Habit: "he waits outside every night"; "every time i leave he says";
+                    # "he follows me to work".
+                    if any(kind == "presence" or s < start for s in habitual.get(clause, [])) or (
+                        kind == "presence" and _habitual_verb(doc, clauses, clause)
+                    ):
                         continue
                     if not _present(doc, start, end) and (
-                        clause in past or (kind == "presence" and _past_tense(doc, clauses, clause))
+                        clause in past
+                        or (kind == "presence" and (clause in stopped or _past_tense(doc, clauses, clause)))
                     ):
                         continue
                 cues.append(doc[start:end].text)
@@ -305,12 +365,25 @@ class Analyser:
 
 def _past_tense(doc: Doc, clauses: List[int], clause: int) -> bool:
     """A regular past verb in the clause ("he followed me", "he walked out behind me");
-    irregular ones are `past` markers. Not after a present "be": "he's parked outside"."""
+    irregular ones are `past` markers. Not after a present "be" ("he's parked outside")
+    nor after "just" ("he just pulled up")."""
     return any(
         token.is_alpha
         and token.lower_.endswith("ed")
         and token.norm_ != token.lower_
-        and not (token.i > 0 and doc[token.i - 1].lower_ in PRESENT_BE)
+        and not (token.i > 0 and doc[token.i - 1].lower_ in PRESENT_BE | {"just"})
+        for token in doc
+        if clauses[token.i] == clause
+    )
+
+
+def _habitual_verb(doc: Doc, clauses: List[int], clause: int) -> bool:
+    """A present-simple verb after a singular subject in the clause: "he follows me",
+    "she waits outside" tell what happens as a rule, not what is happening now."""
+    return any(
+        token.i > 0
+        and doc[token.i - 1].lower_ in SINGULAR_SUBJECTS
+        and token.lower_ in {token.norm_ + "s", token.norm_ + "es"}
         for token in doc
         if clauses[token.i] == clause
     )
@@ -327,9 +400,7 @@ def _is_present_be(doc: Doc, i: int) -> bool:
     if doc[i].lower_ not in PRESENT_BE:
         return False
     after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
-    return after not in PAST_AUXILIARIES and not (
-        doc[i].lower_ in {"'s", "s"} and after.endswith("ed")
-    )
+    return after not in PAST_AUXILIARIES and not (doc[i].lower_ in {"'s", "s"} and after.endswith("ed"))
 
 
 def _present(doc: Doc, start: int, end: int) -> bool:
@@ -340,13 +411,38 @@ def _present(doc: Doc, start: int, end: int) -> bool:
     return any(_is_present_be(doc, i) for i in range(max(0, first - 1), end))
 
 
+def _supposed(doc: Doc, start: int, clauses: List[int]) -> bool:
+    """The match is a condition or a future, not an event: "what should i do if he turns
+    up", "i keep thinking he's going to turn up", "he's threatening to come round",
+    "he says he's coming round". An "if" with its own subject before the match's subject
+    does not count: "if i don't reply he rings my dad"."""
+    subjects = 0
+    i = start - 1
+    while i >= 0 and clauses[i] == clauses[start]:
+        word = doc[i].lower_
+        if word in CONDITIONALS and subjects <= 1:
+            # "is it stalking if he only turns up at my work": a question about what happens.
+            return i == 0 or doc[i - 1].norm_ not in JUDGEMENTS
+        if start - i <= FUTURE_REACH and (
+            word in FUTURE_WORDS
+            or (INTENT_VERBS & {doc[i].lower_, doc[i].norm_} and doc[i + 1].lower_ == "to")
+        ):
+            return True
+        subjects += word in SUBJECTS
+        i -= 1
+    return doc[start].lower_ == "coming" and start > 0 and doc[start - 1].lower_ in PRESENT_BE
+
+
 def _negated(doc: Doc, start: int, clauses: List[int], negations: Set[int]) -> bool:
     """A negation word shortly before `start` in the same clause. It does not reach past
     a new subject ("i can't breathe he's outside"), except after a verb of belief
     ("i don't think i'm in danger")."""
+    if doc[start].lower_ in SUBJECTS:
+        return False  # the negation belongs to an earlier clause: "can't talk he's here"
     reach, i = NEGATION_WINDOW, start - 1
     while i >= 0 and start - i <= reach and clauses[i] == clauses[start]:
-        if i in negations:
+        # "he hasn't stopped texting", "he won't stop calling": it goes on.
+        if i in negations and not (i + 1 < len(doc) and doc[i + 1].norm_ in STOP_WORDS):
             return True
         if doc[i].lower_ in SUBJECTS:
             if i == 0 or doc[i - 1].norm_ not in BELIEF_VERBS:
