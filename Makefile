@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 MODEL := models/triage.tar.gz
+WIDGET := web/dist/widget.js
 
 # 2 cores: keep TensorFlow from oversubscribing them; quieter logs.
 export TF_NUM_INTRAOP_THREADS ?= 2
@@ -23,10 +24,10 @@ export TRACKER_DB ?= $(CURDIR)/var/conversations.db
 
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help setup train run chat test eval lint validate lock clean
+.PHONY: help setup train widget browser run chat test eval lint validate lock clean
 
 help:
-	@echo "make run    - set up, train if needed, start the bot (REST on 127.0.0.1:$(RASA_PORT))"
+	@echo "make run    - set up, train if needed, start the bot and the widget page on 127.0.0.1:$(RASA_PORT)"
 	@echo "make chat   - set up, train if needed, talk to the bot in this terminal"
 	@echo "make test   - set up, train if needed, run every test"
 	@echo "make train  - train the model (only when data, config, domain or bot/ changed)"
@@ -53,7 +54,17 @@ $(MODEL): $(STAMP) $(MODEL_INPUTS)
 	$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name triage
 	@touch $@
 
-run: $(MODEL)
+widget: $(WIDGET)
+
+# The chat widget: socket.io-client bundled by esbuild from the npm registry.
+$(WIDGET): web/package.json web/package-lock.json $(shell find web/src web/public -type f 2>/dev/null)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+	@touch $@
+
+browser:
+	scripts/ensure-chromium
+
+run: $(MODEL) $(WIDGET)
 	scripts/serve
 
 chat: $(MODEL)
@@ -65,7 +76,7 @@ validate: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions tests
 
-test: $(MODEL) lint validate
+test: $(MODEL) $(WIDGET) browser lint
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results --no-plot
@@ -85,4 +96,4 @@ lock: $(STAMP)
 	rm -rf $$tmp
 
 clean:
-	rm -rf models results .rasa var
+	rm -rf models results .rasa var web/dist web/node_modules tests/artifacts
