@@ -24,13 +24,17 @@ SKIPPED_SUPPORT_CHOICE = "information"
 
 
 def _unclear(
-    slot: str, skipped_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    slot: str,
+    skipped_value: Any,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    not_understood: str = "utter_answer_not_understood",
 ) -> Dict[str, Any]:
     retries = int(tracker.get_slot("answer_retries") or 0) + 1
     if retries >= MAX_UNCLEAR_ANSWERS:
         dispatcher.utter_message(response="utter_answer_skipped")
         return {slot: skipped_value, "answer_retries": 0}
-    dispatcher.utter_message(response="utter_answer_not_understood")
+    dispatcher.utter_message(response=not_understood)
     return {slot: None, "answer_retries": retries}
 
 
@@ -97,4 +101,6 @@ class ValidateTriageForm(FormValidationAction):
     ) -> Dict[str, Any]:
         if value in SUPPORT_CHOICES:
             return {"support_choice": value, "answer_retries": 0}
-        return _unclear("support_choice", SKIPPED_SUPPORT_CHOICE, dispatcher, tracker)
+        return _unclear(
+            "support_choice", SKIPPED_SUPPORT_CHOICE, dispatcher, tracker, "utter_choice_not_understood"
+        )

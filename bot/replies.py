@@ -31,12 +31,16 @@ def service_variables(service: Service) -> Dict[str, str]:
 
 
 def four_list(knowledge: Knowledge, present: Iterable[str]) -> str:
-    """ "it seems Fixated and Repeated" style wording, or what is not yet known."""
+    """E.g. "it seems Unwanted and Repeated; Fixated and Obsessive are not clear yet"."""
     present = set(present)
-    names = [f"{e.name} ({e.meaning})" for e in knowledge.four if e.id in present]
-    if not names:
+    fits = [e.name for e in knowledge.four if e.id in present]
+    unclear = [e.name for e in knowledge.four if e.id not in present]
+    if not fits:
         return "none of these is clear yet"
-    return "it seems " + join_words(names)
+    if not unclear:
+        return f"it seems {join_words(fits)}"
+    verb = "is" if len(unclear) == 1 else "are"
+    return f"it seems {join_words(fits)}; {join_words(unclear)} {verb} not clear yet"
 
 
 def behaviour_list(knowledge: Knowledge, behaviour_ids: Iterable[str]) -> str:

@@ -18,7 +18,7 @@ def responses_sent_outside_stories() -> set:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     sent = {f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]}
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
-    sent.update(re.findall(r'response="(utter_[a-z_]+)"', code))
+    sent.update(re.findall(r'"(utter_[a-z_]+)"', code))
     if 'response=f"utter_assessment_{' in code:
         sent.update(f"utter_assessment_{v}" for v in domain["slots"]["assessment"]["values"])
     return sent

@@ -122,3 +122,15 @@ def test_danger_signposts_and_merging(knowledge):
     assert danger_signposts(knowledge) == ("999", "silent_solution")
     assert merge_signposts(["101", "999"], ["999", "silent_solution"]) == ["101", "999", "silent_solution"]
     assert merge_signposts(None, ["999"]) == ["999"]
+
+
+def test_four_summary_names_what_fits_and_what_is_unclear(knowledge):
+    from bot.replies import four_list
+
+    assert four_list(knowledge, {"fixated", "obsessive", "unwanted", "repeated"}) == (
+        "it seems Fixated, Obsessive, Unwanted and Repeated"
+    )
+    assert four_list(knowledge, {"unwanted", "repeated"}) == (
+        "it seems Unwanted and Repeated; Fixated and Obsessive are not clear yet"
+    )
+    assert four_list(knowledge, set()) == "none of these is clear yet"

@@ -18,7 +18,7 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -40,6 +40,12 @@ STATIC_FILES = {
     "widget.css": "text/css",
 }
 PAGES = {"": "index.html", "safety": "safety.html", "neutral": "neutral.html"}
+# Sent when the bot itself fails (model, store, anything): written here, not in the
+# domain, because it must not depend on any part of the bot that may have failed.
+TROUBLE_MESSAGE = (
+    "Sorry, the chat is having trouble right now. If you are in danger, call {emergency}. "
+    "If you can't speak, call {emergency} from a mobile and press {silent} when asked."
+)
 
 
 def _origins(value: Any) -> List[str]:
@@ -88,11 +94,11 @@ def services_for_widget() -> List[Dict[str, Any]]:
 
 class WebChatInput(SocketIOInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "webchat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         credentials = credentials or {}
         return cls(
             allowed_origins=_origins(
@@ -119,6 +125,10 @@ class WebChatInput(SocketIOInput):
             "EMERGENCY_DIGITS": re.sub(r"\D", "", emergency),
             "SILENT_CODE": knowledge.service("silent_solution").silent_code or "",
         }
+
+    def trouble_message(self) -> str:
+        values = self.page_values()
+        return TROUBLE_MESSAGE.format(emergency=values["EMERGENCY_NUMBER"], silent=values["SILENT_CODE"])
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
@@ -159,19 +169,21 @@ class WebChatInput(SocketIOInput):
             return response.html(text, headers=security_headers(request))
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+        async def connect(sid: str, environ: Dict, auth: Optional[Dict]) -> bool:
             return True
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else uuid.uuid4().hex
+            session_id = (
+                requested if isinstance(requested, str) and SESSION_ID.match(requested) else uuid.uuid4().hex
+            )
             await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
             await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             session = await sio.get_session(sid, namespace=self.namespace)
             text = data.get("message") if isinstance(data, dict) else None
             if not session.get("session_id") or not isinstance(text, str):
@@ -184,7 +196,12 @@ class WebChatInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata={"channel": self.name()},
             )
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except Exception:
+                # Never silence: log loudly (without the person's words) and still give
+                # the emergency numbers.
+                logger.exception("webchat: the bot failed to handle a message")
+                await sio.emit(self.bot_message_evt, {"text": self.trouble_message()}, room=sid)
 
         return webchat
-

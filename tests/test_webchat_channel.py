@@ -1,0 +1,60 @@
+"""The widget's channel, without a browser: what it accepts and what it does when
+the bot fails."""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+import pytest
+
+from bot.channels.webchat import WebChatInput
+
+SESSION = "a" * 32
+
+
+@pytest.fixture
+def channel_with(monkeypatch):
+    def build(on_new_message):
+        channel = WebChatInput(["http://127.0.0.1:5005"], max_message_characters=50, exit_url="")
+        channel.blueprint(on_new_message)
+        sent: List[Any] = []
+
+        async def get_session(sid, namespace=None):
+            return {"session_id": SESSION} if sid == "known" else {}
+
+        async def emit(event, data=None, room=None, **kwargs):
+            sent.append((event, data, room))
+
+        monkeypatch.setattr(channel.sio, "get_session", get_session)
+        monkeypatch.setattr(channel.sio, "emit", emit)
+        return channel.sio.handlers["/"]["user_uttered"], sent
+
+    return build
+
+
+async def test_the_conversation_id_is_the_servers_never_the_clients(channel_with):
+    received = []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    handle, _ = channel_with(on_new_message)
+    await handle("known", {"message": "x" * 80, "session_id": "b" * 32})
+    [message] = received
+    assert message.sender_id == SESSION
+    assert message.text == "x" * 50, "capped at max_message_characters"
+    await handle("unknown", {"message": "hi"})
+    await handle("known", {"message": {"not": "text"}})
+    assert len(received) == 1, "no confirmed session or no text: refused"
+
+
+async def test_when_the_bot_fails_the_person_still_gets_the_emergency_numbers(channel_with, knowledge):
+    async def broken(message):
+        raise RuntimeError("the conversation store is down")
+
+    handle, sent = channel_with(broken)
+    await handle("known", {"message": "he's outside"})
+    [(event, data, room)] = sent
+    assert event == "bot_uttered" and room == "known"
+    assert knowledge.service("999").phone in data["text"]
+    assert knowledge.service("silent_solution").silent_code in data["text"]
