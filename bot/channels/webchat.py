@@ -165,7 +165,7 @@ class WebChatInput(SocketIOInput):
                 return response.text("Not found", status=404)
             text = (WEB_DIST / name).read_text(encoding="utf-8")
             for key, value in self.page_values().items():
-                text = text.replace("{{%s}}" % key, html.escape(value, quote=True))
+                text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
             return response.html(text, headers=security_headers(request))
 
         @sio.on("connect", namespace=self.namespace)
