@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -72,10 +71,26 @@ def web_bot(model_path, action_server, tmp_path_factory) -> Iterator[str]:
     }
     log = (folder / "rasa.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--model", str(model_path),
-         "--endpoints", str(ROOT / "endpoints.yml"), "--credentials", str(folder / "credentials.yml"),
-         "-i", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(model_path),
+            "--endpoints",
+            str(ROOT / "endpoints.yml"),
+            "--credentials",
+            str(folder / "credentials.yml"),
+            "-i",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_for(f"{origin}/webhooks/webchat/health", process)
