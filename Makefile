@@ -24,7 +24,7 @@ export TRACKER_DB ?= $(CURDIR)/var/conversations.db
 
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help setup train widget browser run chat test eval lint validate lock clean
+.PHONY: help setup train widget browser run chat test eval purge lint validate lock clean
 
 help:
 	@echo "make run    - set up, train if needed, start the bot and the widget page on 127.0.0.1:$(RASA_PORT)"
@@ -32,6 +32,7 @@ help:
 	@echo "make test   - set up, train if needed, run every test"
 	@echo "make train  - train the model (only when data, config, domain or bot/ changed)"
 	@echo "make eval   - score danger recall and behaviour F1 on tests/eval"
+	@echo "make purge  - delete conversations older than DAYS days (default 30)"
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-pin requirements.lock from requirements.in"
 
@@ -87,6 +88,10 @@ eval: $(MODEL)
 		$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/$$set.yml --quiet --json results/$$set.json || exit 1; done
 	@echo "== eval_set (held out: never tuned on)"
 	$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/eval_set.yml --json results/eval_set.json
+
+DAYS ?= 30
+purge: $(STAMP)
+	$(PY) -m bot.store.purge --days $(DAYS)
 
 lock: $(STAMP)
 	@tmp=$$(mktemp -d); "$$(scripts/find-python310)" -m venv $$tmp/venv; \

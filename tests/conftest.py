@@ -85,11 +85,12 @@ def action_server() -> Iterator[str]:
 
 def load_agent(model: Path, action_url: str, db: Path):
     from rasa.core.agent import Agent
-    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.utils.endpoints import EndpointConfig
 
-    store = SQLTrackerStore(Domain.load(str(ROOT / "domain.yml")), dialect="sqlite", db=str(db))
+    from bot.store.tracker_store import DurableSQLTrackerStore
+
+    store = DurableSQLTrackerStore(Domain.load(str(ROOT / "domain.yml")), dialect="sqlite", db=str(db))
     return Agent.load(str(model), tracker_store=store, action_endpoint=EndpointConfig(url=action_url))
 
 

@@ -227,3 +227,18 @@ async def test_a_10000_character_message_is_capped_and_says_so(agent):
     reply = await chat.say(text)
     assert "very long" in reply and "2000" in reply
     assert "following" in chat.slot("behaviours")
+
+
+async def test_delete_my_conversation_erases_it_from_the_store(agent):
+    chat = Chat(agent)
+    await chat.say("hi")
+    await chat.say("he keeps following me home")
+    store = agent.tracker_store._tracker_store
+    assert await store.retrieve(chat.sender) is not None
+    reply = await chat.say("please delete my conversation")
+    assert "deleted this conversation" in reply and "Clear conversation" in reply
+    with store.session_scope() as session:
+        rows = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == chat.sender).count()
+    assert rows == 0, "nothing of the conversation is left in the database"
+    reply = await chat.say("hello")
+    assert "not the police" in reply, "a new conversation starts"

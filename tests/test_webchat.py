@@ -95,6 +95,11 @@ def web_bot(model_path, action_server, tmp_path_factory) -> Iterator[str]:
     try:
         wait_for(f"{origin}/webhooks/webchat/health", process)
         yield origin
+        log.flush()
+        logged = (folder / "rasa.log").read_text(encoding="utf-8", errors="replace")
+        # Privacy: what people wrote never reaches the logs at the default level.
+        for written in ("turning up at my work", "outside my door right now", "sending me flowers"):
+            assert written not in logged, f"message text in the server log: {written!r}"
     finally:
         process.terminate()
         process.wait(timeout=60)

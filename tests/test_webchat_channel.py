@@ -58,3 +58,30 @@ async def test_when_the_bot_fails_the_person_still_gets_the_emergency_numbers(ch
     assert event == "bot_uttered" and room == "known"
     assert knowledge.service("999").phone in data["text"]
     assert knowledge.service("silent_solution").silent_code in data["text"]
+
+
+async def test_too_many_messages_are_refused_kindly_with_the_emergency_number(channel_with, knowledge):
+    from bot.channels.webchat import RATE_LIMIT
+
+    received = []
+
+    async def on_new_message(message):
+        received.append(message)
+
+    handle, sent = channel_with(on_new_message)
+    limit, _ = RATE_LIMIT
+    for _ in range(limit + 3):
+        await handle("known", {"message": "hi"})
+    assert len(received) == limit
+    assert len(sent) == 3 and all(knowledge.service("999").phone in d["text"] for _, d, _ in sent)
+
+
+def test_the_rate_limit_window_slides(monkeypatch):
+    import bot.channels.webchat as webchat
+
+    monkeypatch.setattr(webchat, "RATE_LIMIT", (2, 60.0))
+    channel = WebChatInput([], 100, "")
+    assert channel.allow("s", now=0) and channel.allow("s", now=1)
+    assert not channel.allow("s", now=2)
+    assert channel.allow("s", now=62), "the oldest message left the window"
+    assert channel.allow("other", now=2), "limits are per conversation"

@@ -16,7 +16,9 @@ import html
 import logging
 import os
 import re
+import time
 import uuid
+from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -28,6 +30,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.knowledge import load_knowledge
+from bot.store.tracker_store import ConversationStoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,12 @@ STATIC_FILES = {
     "widget.css": "text/css",
 }
 PAGES = {"": "index.html", "safety": "safety.html", "neutral": "neutral.html"}
+# Per conversation: at most this many messages in this many seconds.
+RATE_LIMIT = (20, 60.0)
+SLOW_DOWN_MESSAGE = (
+    "You're sending messages very quickly, so I've paused for a moment. "
+    "If you are in danger, call {emergency}."
+)
 # Sent when the bot itself fails (model, store, anything): written here, not in the
 # domain, because it must not depend on any part of the bot that may have failed.
 TROUBLE_MESSAGE = (
@@ -113,6 +122,19 @@ class WebChatInput(SocketIOInput):
         self.allowed_origins = allowed_origins
         self.max_message_characters = max_message_characters
         self.exit_url = exit_url
+        self._recent: Dict[str, deque] = defaultdict(deque)
+
+    def allow(self, session_id: str, now: Optional[float] = None) -> bool:
+        """Sliding-window rate limit per conversation (RATE_LIMIT)."""
+        limit, window = RATE_LIMIT
+        now = time.monotonic() if now is None else now
+        recent = self._recent[session_id]
+        while recent and now - recent[0] > window:
+            recent.popleft()
+        if len(recent) >= limit:
+            return False
+        recent.append(now)
+        return True
 
     def page_values(self) -> Dict[str, str]:
         """What the pages show, the emergency numbers from the knowledge file."""
@@ -126,9 +148,9 @@ class WebChatInput(SocketIOInput):
             "SILENT_CODE": knowledge.service("silent_solution").silent_code or "",
         }
 
-    def trouble_message(self) -> str:
+    def fixed_message(self, template: str) -> str:
         values = self.page_values()
-        return TROUBLE_MESSAGE.format(emergency=values["EMERGENCY_NUMBER"], silent=values["SILENT_CODE"])
+        return template.format(emergency=values["EMERGENCY_NUMBER"], silent=values["SILENT_CODE"])
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
@@ -189,6 +211,11 @@ class WebChatInput(SocketIOInput):
             if not session.get("session_id") or not isinstance(text, str):
                 logger.warning("webchat: refused a message without a confirmed session or text")
                 return
+            if not self.allow(session["session_id"]):
+                await sio.emit(
+                    self.bot_message_evt, {"text": self.fixed_message(SLOW_DOWN_MESSAGE)}, room=sid
+                )
+                return
             message = UserMessage(
                 text[: self.max_message_characters],
                 SocketIOOutput(sio, self.bot_message_evt),
@@ -198,10 +225,10 @@ class WebChatInput(SocketIOInput):
             )
             try:
                 await on_new_message(message)
-            except Exception:
+            except (Exception, ConversationStoreUnavailable):
                 # Never silence: log loudly (without the person's words) and still give
                 # the emergency numbers.
                 logger.exception("webchat: the bot failed to handle a message")
-                await sio.emit(self.bot_message_evt, {"text": self.trouble_message()}, room=sid)
+                await sio.emit(self.bot_message_evt, {"text": self.fixed_message(TROUBLE_MESSAGE)}, room=sid)
 
         return webchat

@@ -31,7 +31,7 @@ CLAUSE_BREAKS = frozenset(
 )
 SENTENCE_ENDS = frozenset({".", "!", "?"})
 # Words by which a clause refers back to the one before it ("that's the 5th time").
-BACK_REFERENCES = frozenset({"again", "it", "that", "thats", "this", "still"})
+BACK_REFERENCES = frozenset({"again", "another", "it", "that", "thats", "this", "still"})
 # "and" starts a new clause when a new subject, auxiliary or time word follows it
 # ("he got into my block and is knocking on my door", "he's outside and keeps ringing").
 AND_STARTS_CLAUSE = frozenset(
@@ -73,11 +73,20 @@ NEGATION_WINDOW = 3
 # that subject follows a verb of belief ("i don't think i'm in danger").
 SUBJECTS = frozenset({"he", "she", "they", "i", "we", "you", "someone", "somebody", "it"})
 SINGULAR_SUBJECTS = frozenset({"he", "she", "someone", "somebody"})
+# A place said of the person themselves is no presence ("i'm sitting in my car").
+FIRST_PERSON = frozenset({"i", "we"})
+OTHER_PEOPLE = frozenset({"he", "she", "they", "him", "them", "someone", "somebody", "his", "their"})
+# Uncertainty before a presence: "he might come round tonight".
+UNCERTAIN = frozenset({"might", "may"})
 BELIEF_VERBS = frozenset({"think", "reckon", "believe", "feel", "say", "said"})
 # A negation before these means the behaviour goes on ("he hasn't stopped texting").
 STOP_WORDS = frozenset({"stop", "quit"})
+# Habitual markers that say something goes on rather than how often it happens: they
+# end a presence ("he keeps coming round") but not a threat ("she keeps saying she's
+# going to hurt me").
+ONGOING = frozenset({"keep", "keeps", "keeping"})
 # Words that make a behaviour a condition or a future rather than an event.
-CONDITIONALS = frozenset({"if", "unless", "case"})
+CONDITIONALS = frozenset({"if", "unless"})
 FUTURE_WORDS = frozenset({"will", "'ll", "ll", "might"})
 # "going to", "threatening to", "planning to", "wants to" before the match.
 INTENT_VERBS = frozenset({"going", "threaten", "plan", "want"})
@@ -95,9 +104,21 @@ PRESENT_BE = frozenset({"is", "are", "am", "'m", "'re", "'s", "s", "m", "re"})
 PAST_AUXILIARIES = frozenset({"been", "had", "did", "was", "were"})
 # Words that may stand between "is" and the cue it describes ("he's still outside").
 BE_ADVERBS = frozenset({"still", "just", "now", "currently", "literally", "right", "actually"})
+# Present-simple verbs of saying and thinking tell nothing of habit ("he says he's outside").
+STATE_VERBS = frozenset(
+    {"say", "know", "think", "want", "reckon", "claim", "mean", "seem", "threaten", "swear"}
+)
+# Adverbs between a subject and its verb ("he just turns up", "she always waits").
+SUBJECT_ADVERBS = BE_ADVERBS | {"always", "usually", "often", "sometimes", "never", "even"}
 # Phrases that mean "it happened, but has stopped": a negation then marks the past,
 # not that it never happened ("he doesn't follow me any more").
 _STOPPED = ("any more", "anymore", "no longer", "not any longer")
+# A bare place told in the same clause as a more specific behaviour is part of it: "he's
+# outside banging on the door" is turning up, "smashing my car on the drive" damage;
+# "he turns up at my work and waits outside" is both.
+DISPLACED_BY: Dict[str, Tuple[str, ...]] = {"loitering": ("turning_up", "property_damage")}
+# A match with one of these verbs is more than a place: "he waits outside".
+WAITING_VERBS = frozenset({"wait", "sit", "stand", "hang", "lurk", "loiter", "camp"})
 SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
 # Grammar markers are matched on the exact lower-case word: their tense matters.
 EXACT_WORD_GROUPS = frozenset(
@@ -190,6 +211,8 @@ class Analyser:
                 self.matcher.add(label, compiled)
 
     def _tokenize(self, text: str) -> List[str]:
+        if text[:1] == "'" and text[1:].isalpha():
+            return [text]  # a contraction on its own ("'ve", "'re") is one token in a message
         return [token.text for token in self.nlp.make_doc(text)]
 
     def _pattern_norm(self, word: str) -> str:
@@ -228,6 +251,8 @@ class Analyser:
         clauses = _clause_ids(doc)
         negations = _token_set(matches, "danger/negation")
         stopped = {clauses[i] for i, _ in _spans_of_phrases(doc, _STOPPED)}
+        # "he hasn't followed me since i moved": it happened, then stopped.
+        ended = stopped | {clauses[t.i] for t in doc if t.lower_ == "since"}
 
         def negated(start: int) -> bool:
             """True when a negation just before `start`, in its clause, applies to it."""
@@ -235,16 +260,19 @@ class Analyser:
 
         def holds(start: int, end: int) -> bool:
             """False when a negation just before the match says it did not happen."""
-            return clauses[start] in stopped or not negated(start)
+            return clauses[start] in ended or not negated(start)
 
         def happened(behaviour_id: str, start: int, end: int) -> bool:
             """The behaviour is told as happening, not feared or supposed ("what if he
-            turns up"); a threat is by nature about what may happen."""
+            turns up"), unless it is said to happen again ("what do i do if he turns up
+            again"); a threat is by nature about what may happen."""
             return holds(start, end) and (
-                behaviour_id in FUTURE_BEHAVIOURS or not _supposed(doc, start, clauses)
+                behaviour_id in FUTURE_BEHAVIOURS
+                or not _supposed(doc, start, clauses)
+                or any(t.lower_ == "again" and clauses[t.i] == clauses[start] for t in doc[end:])
             )
 
-        behaviours = self._behaviours(doc, respelled, matches, happened)
+        behaviours = self._behaviours(doc, respelled, matches, clauses, happened)
         behaviour_ids = {found.value for found in behaviours}
         danger_cues = self._danger(doc, matches, clauses, negated, stopped)
         return Analysis(
@@ -258,18 +286,29 @@ class Analyser:
             letters=sum(ch.isalpha() for ch in text),
         )
 
-    def _behaviours(self, doc, respelled, matches, happened) -> Tuple[Found, ...]:
-        found: Dict[str, Found] = {}
+    def _behaviours(self, doc, respelled, matches, clauses, happened) -> Tuple[Found, ...]:
+        spans: Dict[str, List[Tuple[int, int]]] = {}
         for behaviour_id in self.knowledge.behaviours:
             excluded = matches.get(f"behaviour_exclude/{behaviour_id}", [])
-            for start, end in sorted(matches.get(f"behaviour/{behaviour_id}", [])):
-                if _overlaps((start, end), excluded) or not happened(behaviour_id, start, end):
-                    continue
-                span = doc[start:end]
+            spans[behaviour_id] = [
+                (start, end)
+                for start, end in sorted(matches.get(f"behaviour/{behaviour_id}", []))
+                if not _overlaps((start, end), excluded) and happened(behaviour_id, start, end)
+            ]
+        for behaviour_id, rivals in DISPLACED_BY.items():
+            taken = {clauses[start] for rival in rivals for start, _ in spans.get(rival, [])}
+            spans[behaviour_id] = [
+                (start, end)
+                for start, end in spans.get(behaviour_id, [])
+                if clauses[start] not in taken or any(t.norm_ in WAITING_VERBS for t in doc[start:end])
+            ]
+        found = []
+        for behaviour_id, kept in spans.items():
+            if kept:
+                span = doc[kept[0][0] : kept[0][1]]
                 a, b = respelled.original_span(span.start_char, span.end_char)
-                found.setdefault(behaviour_id, Found("behaviour", behaviour_id, a, b, span.text))
-                break
-        return tuple(sorted(found.values(), key=lambda f: f.start))
+                found.append(Found("behaviour", behaviour_id, a, b, span.text))
+        return tuple(sorted(found, key=lambda f: f.start))
 
     def _four(self, matches, behaviour_ids: Set[str], holds) -> FrozenSet[str]:
         present = set()
@@ -315,11 +354,12 @@ class Analyser:
 
         def marker_starts(label: str) -> Dict[int, List[int]]:
             """Where each marker of `label` starts, by clause. An irregular past form after
-            a present "be" is no past marker: "he's sat outside", "he's got in"."""
+            a present "be" or "just" is no past marker: "he's sat outside", "he's got in",
+            "she just came through the gate"."""
             starts: Dict[int, List[int]] = {}
             for s, e in matches.get(label, []):
                 if label == "danger/past" and (
-                    (e - s == 1 and _after_present_be(doc, s)) or doc[s:e].text.lower() in _STOPPED
+                    (e - s == 1 and _irregular_present(doc, s)) or doc[s:e].text.lower() in _STOPPED
                 ):
                     continue
                 starts.setdefault(clauses[s], []).append(s)
@@ -338,22 +378,36 @@ class Analyser:
             if any(t.lower_ in BACK_REFERENCES for t in doc if clauses[t.i] == clause)
         }
         excluded = matches.get("danger/exclude", [])
+        stopped_at = [s for s, _ in _spans_of_phrases(doc, _STOPPED)]
         cues: List[str] = []
         for kind in ("emergency", "presence"):
             for start, end in sorted(matches.get(f"danger/{kind}", [])):
                 clause = clauses[start]
                 if _overlaps((start, end), excluded) or negated(start):
                     continue
+                if kind == "presence" and (
+                    _about_self(doc, start, end, clauses)
+                    or any(t.lower_ in UNCERTAIN for t in doc[max(0, start - FUTURE_REACH) : start])
+                ):
+                    continue
                 if clause not in now and sentences[start] not in now_sentences:
                     # A question or condition before the cue: "what if he turns up".
                     if any(s < end for s in hypothetical.get(clause, [])):
                         continue
                     # Habit: "he waits outside every night"; "every time i leave he says";
-                    # "he follows me to work".
-                    if any(kind == "presence" or s < start for s in habitual.get(clause, [])) or (
-                        kind == "presence" and _habitual_verb(doc, clauses, clause)
+                    # "he knocks on my door at night"; "he follows me to work". "Keeps"
+                    # does not make a threat a habit: "she keeps saying she'll hurt me".
+                    if any(
+                        kind == "presence" or (s < start and doc[s].lower_ not in ONGOING)
+                        for s in habitual.get(clause, [])
+                    ) or (
+                        _habitual_verb(doc, clauses, clause, end)
+                        if kind == "presence"
+                        else _told_as_habit(doc, start)
                     ):
                         continue
+                    if kind == "presence" and any(s >= start and clauses[s] == clause for s in stopped_at):
+                        continue  # "i don't think he's following me any more"
                     if not _present(doc, start, end) and (
                         clause in past
                         or (kind == "presence" and (clause in stopped or _past_tense(doc, clauses, clause)))
@@ -361,6 +415,19 @@ class Analyser:
                         continue
                 cues.append(doc[start:end].text)
         return tuple(dict.fromkeys(cues))
+
+
+def _about_self(doc: Doc, start: int, end: int, clauses: List[int]) -> bool:
+    """The cue's subject, just before it, is the writer: "i'm in my flat", "i'm sitting
+    in my car"; not "i can see him in my garden", nor the passive "i'm being followed"."""
+    if any(t.lower_ == "being" for t in doc[start:end]):
+        return False
+    for i in range(end - 1, max(-1, start - FUTURE_REACH - 1), -1):
+        if clauses[i] != clauses[start] or doc[i].lower_ in OTHER_PEOPLE:
+            return False
+        if doc[i].lower_ in FIRST_PERSON:
+            return True
+    return False
 
 
 def _past_tense(doc: Doc, clauses: List[int], clause: int) -> bool:
@@ -377,21 +444,37 @@ def _past_tense(doc: Doc, clauses: List[int], clause: int) -> bool:
     )
 
 
-def _habitual_verb(doc: Doc, clauses: List[int], clause: int) -> bool:
-    """A present-simple verb after a singular subject in the clause: "he follows me",
-    "she waits outside" tell what happens as a rule, not what is happening now."""
-    return any(
-        token.i > 0
-        and doc[token.i - 1].lower_ in SINGULAR_SUBJECTS
-        and token.lower_ in {token.norm_ + "s", token.norm_ + "es"}
-        for token in doc
-        if clauses[token.i] == clause
+def _habitual_verb(doc: Doc, clauses: List[int], clause: int, end: int) -> bool:
+    """A present-simple verb after a singular subject in the clause, up to the cue's
+    `end`: "he follows me", "she just turns up" tell what happens as a rule, not what
+    is happening now; "she's on his doorstep and she wants money" does not."""
+    return any(_told_as_habit(doc, token.i) for token in doc[:end] if clauses[token.i] == clause)
+
+
+def _told_as_habit(doc: Doc, i: int) -> bool:
+    """Token i is a present-simple verb of doing: "he knocks on my door" (but not "he
+    says he's outside")."""
+    return _present_simple(doc, i) and doc[i].norm_ not in STATE_VERBS
+
+
+def _present_simple(doc: Doc, i: int) -> bool:
+    """Token i is a present-simple verb after a singular subject: "he knocks", "she
+    always waits", "he just turns up"."""
+    token = doc[i]
+    if token.lower_ not in {token.norm_ + "s", token.norm_ + "es"}:
+        return False
+    i -= 1
+    while i > 0 and doc[i].lower_ in SUBJECT_ADVERBS:
+        i -= 1
+    return i >= 0 and doc[i].lower_ in SINGULAR_SUBJECTS
+
+
+def _irregular_present(doc: Doc, i: int) -> bool:
+    """An irregular form like "sat", "got", "came" after "is"/"'s" or "just" tells of now:
+    "he's sat in his car", "she just came through the gate"."""
+    return i > 0 and (
+        doc[i - 1].lower_ == "just" or (doc[i - 1].lower_ in PRESENT_BE and _is_present_be(doc, i - 1))
     )
-
-
-def _after_present_be(doc: Doc, i: int) -> bool:
-    """An irregular form like "sat", "stood", "got" after "is"/"'s" ("he's sat in his car")."""
-    return i > 0 and doc[i - 1].lower_ in PRESENT_BE and _is_present_be(doc, i - 1)
 
 
 def _is_present_be(doc: Doc, i: int) -> bool:
@@ -420,7 +503,7 @@ def _supposed(doc: Doc, start: int, clauses: List[int]) -> bool:
     i = start - 1
     while i >= 0 and clauses[i] == clauses[start]:
         word = doc[i].lower_
-        if word in CONDITIONALS and subjects <= 1:
+        if _conditional(doc, i) and subjects <= 1:
             # "is it stalking if he only turns up at my work": a question about what happens.
             return i == 0 or doc[i - 1].norm_ not in JUDGEMENTS
         if start - i <= FUTURE_REACH and (
@@ -433,11 +516,17 @@ def _supposed(doc: Doc, start: int, clauses: List[int]) -> bool:
     return doc[start].lower_ == "coming" and start > 0 and doc[start - 1].lower_ in PRESENT_BE
 
 
+def _conditional(doc: Doc, i: int) -> bool:
+    """Token i starts a condition: "if", "unless", "in case" (not "the court case")."""
+    word = doc[i].lower_
+    return word in CONDITIONALS or (word == "case" and i > 0 and doc[i - 1].lower_ == "in")
+
+
 def _negated(doc: Doc, start: int, clauses: List[int], negations: Set[int]) -> bool:
     """A negation word shortly before `start` in the same clause. It does not reach past
     a new subject ("i can't breathe he's outside"), except after a verb of belief
     ("i don't think i'm in danger")."""
-    if doc[start].lower_ in SUBJECTS:
+    if doc[start].lower_ in SUBJECTS and (start == 0 or doc[start - 1].norm_ not in BELIEF_VERBS):
         return False  # the negation belongs to an earlier clause: "can't talk he's here"
     reach, i = NEGATION_WINDOW, start - 1
     while i >= 0 and start - i <= reach and clauses[i] == clauses[start]:

@@ -1,0 +1,1 @@
+"""Where conversations are kept: a durable SQL tracker store, erasure and retention."""
