@@ -105,7 +105,9 @@ def web_bot(model_path, action_server, tmp_path_factory) -> Iterator[str]:
         process.wait(timeout=60)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running until it stops, which
+# would block the async tests of later modules.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
