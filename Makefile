@@ -24,7 +24,7 @@ export TRACKER_DB ?= $(CURDIR)/var/conversations.db
 
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
-.PHONY: help setup train widget browser run chat test eval purge lint validate lock clean
+.PHONY: help setup train widget browser run chat test eval purge migrate report lint validate lock clean
 
 help:
 	@echo "make run    - set up, train if needed, start the bot and the widget page on 127.0.0.1:$(RASA_PORT)"
@@ -33,6 +33,7 @@ help:
 	@echo "make train  - train the model (only when data, config, domain or bot/ changed)"
 	@echo "make eval   - score danger recall and behaviour F1 on tests/eval"
 	@echo "make purge  - delete conversations older than DAYS days (default 30)"
+	@echo "make report - staff report of anonymous outcomes (results/report/report.html)"
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-pin requirements.lock from requirements.in"
 
@@ -92,6 +93,12 @@ eval: $(MODEL)
 DAYS ?= 30
 purge: $(STAMP)
 	$(PY) -m bot.store.purge --days $(DAYS)
+
+migrate: $(STAMP)
+	$(PY) -c "from bot.store.outcomes import migrate, outcomes_url; migrate(outcomes_url())"
+
+report: $(STAMP)
+	$(PY) -m bot.store.report --out results/report
 
 lock: $(STAMP)
 	@tmp=$$(mktemp -d); "$$(scripts/find-python310)" -m venv $$tmp/venv; \

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.services import utter_services
 from bot import replies
 from bot.knowledge import load_knowledge
-from bot.triage import HIGH, Situation, merge_signposts, triage
+from bot.store.outcomes import record_outcome
+from bot.triage import HIGH, Assessment, Situation, merge_signposts, triage
+
+logger = logging.getLogger(__name__)
+
+
+def record_once(tracker: Tracker, situation: Situation, result: Assessment) -> bool:
+    """Writes the anonymous outcome the first time a conversation is assessed.
+    A failure is logged loudly but never stops the person getting their answer."""
+    if tracker.get_slot("outcome_recorded"):
+        return True
+    try:
+        record_outcome(
+            channel=tracker.get_latest_input_channel(),
+            behaviours=situation.behaviours,
+            four=dict(situation.four),
+            risk_level=result.risk_level,
+            assessment=result.assessment,
+            signposts=result.signposts,
+        )
+        return True
+    except SQLAlchemyError as error:
+        logger.error(
+            "OUTCOMES DATABASE UNAVAILABLE: an anonymous outcome was not recorded (%s)", type(error).__name__
+        )
+        return False
 
 
 def situation_from(tracker: Tracker) -> Situation:
@@ -58,5 +85,6 @@ class ActionAssess(Action):
             "risk_level": result.risk_level,
             "assessment": result.assessment,
             "signposts": merge_signposts(tracker.get_slot("signposts"), result.signposts),
+            "outcome_recorded": record_once(tracker, situation, result),
         }
         return [SlotSet(name, value) for name, value in slots.items()]

@@ -4,12 +4,15 @@ Rasa import; the trained model and the action server are started once per sessio
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# Tests (and the action servers they start) never write to the real outcomes database.
+os.environ.setdefault("OUTCOMES_DB_URL", f"sqlite:///{tempfile.mkdtemp(prefix='outcomes-')}/outcomes.db")
 
 import pytest  # noqa: E402
 
