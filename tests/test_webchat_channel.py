@@ -67,13 +67,16 @@ async def test_too_many_messages_are_refused_kindly_with_the_emergency_number(ch
 
     async def on_new_message(message):
         received.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "ok")
 
     handle, sent = channel_with(on_new_message)
     limit, _ = RATE_LIMIT
     for _ in range(limit + 3):
         await handle("known", {"message": "hi"})
     assert len(received) == limit
-    assert len(sent) == 3 and all(knowledge.service("999").phone in d["text"] for _, d, _ in sent)
+    refusals = [d["text"] for _, d, _ in sent if d["text"] != "ok"]
+    assert len(refusals) == 3
+    assert all("very quickly" in t and knowledge.service("999").phone in t for t in refusals)
 
 
 def test_the_rate_limit_window_slides(monkeypatch):
@@ -85,3 +88,22 @@ def test_the_rate_limit_window_slides(monkeypatch):
     assert not channel.allow("s", now=2)
     assert channel.allow("s", now=62), "the oldest message left the window"
     assert channel.allow("other", now=2), "limits are per conversation"
+
+
+async def test_a_turn_that_sends_nothing_still_gets_an_answer(channel_with, knowledge):
+    async def silent(message):
+        """What the bot does when its action server is down: runs, but says nothing."""
+
+    handle, sent = channel_with(silent)
+    await handle("known", {"message": "what's the helpline number"})
+    [(_, data, _)] = sent
+    assert "having trouble" in data["text"] and knowledge.service("999").phone in data["text"]
+
+
+async def test_a_normal_answer_gets_no_trouble_message(channel_with):
+    async def answers(message):
+        await message.output_channel.send_text_message(message.sender_id, "Thank you for telling me.")
+
+    handle, sent = channel_with(answers)
+    await handle("known", {"message": "he follows me"})
+    assert [data["text"] for _, data, _ in sent] == ["Thank you for telling me."]

@@ -101,6 +101,18 @@ def services_for_widget() -> List[Dict[str, Any]]:
     ]
 
 
+class CountingOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting what it sends, so silence can be noticed."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+
 class WebChatInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
@@ -216,9 +228,10 @@ class WebChatInput(SocketIOInput):
                     self.bot_message_evt, {"text": self.fixed_message(SLOW_DOWN_MESSAGE)}, room=sid
                 )
                 return
+            output = CountingOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 text[: self.max_message_characters],
-                SocketIOOutput(sio, self.bot_message_evt),
+                output,
                 session["session_id"],
                 input_channel=self.name(),
                 metadata={"channel": self.name()},
@@ -226,9 +239,12 @@ class WebChatInput(SocketIOInput):
             try:
                 await on_new_message(message)
             except (Exception, ConversationStoreUnavailable):
-                # Never silence: log loudly (without the person's words) and still give
-                # the emergency numbers.
+                # Log loudly (without the person's words) and still give the emergency numbers.
                 logger.exception("webchat: the bot failed to handle a message")
+                output.sent = 0
+            if output.sent == 0:
+                # Never silence: a failed turn, or one whose custom actions could not run
+                # (action server down), still gets an answer with the emergency numbers.
                 await sio.emit(self.bot_message_evt, {"text": self.fixed_message(TROUBLE_MESSAGE)}, room=sid)
 
         return webchat
