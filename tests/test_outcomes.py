@@ -39,20 +39,41 @@ def test_migrations_create_exactly_the_anonymous_columns(outcomes_url):
     inspector = sa.inspect(sa.create_engine(outcomes_url))
     columns = {c["name"] for c in inspector.get_columns("triage_outcomes")}
     assert columns == {
-        "id", "day", "channel", "behaviours", "four_fixated", "four_obsessive",
-        "four_unwanted", "four_repeated", "risk_level", "assessment", "signposts",
+        "id",
+        "day",
+        "channel",
+        "behaviours",
+        "four_fixated",
+        "four_obsessive",
+        "four_unwanted",
+        "four_repeated",
+        "risk_level",
+        "assessment",
+        "signposts",
     }
     assert "alembic_version" in inspector.get_table_names()
 
 
 async def test_a_finished_triage_writes_one_anonymous_record(outcomes_url):
     slots = {
-        "four_fixated": True, "four_obsessive": None, "four_unwanted": True, "four_repeated": True,
-        "behaviours": ["following"], "risk_flags": [], "support_choice": "report", "signposts": [],
+        "four_fixated": True,
+        "four_obsessive": None,
+        "four_unwanted": True,
+        "four_repeated": True,
+        "behaviours": ["following"],
+        "risk_flags": [],
+        "support_choice": "report",
+        "signposts": [],
     }
     tracker = Tracker(
-        "person-123", slots, {"intent": {"name": "choose_support"}, "entities": [], "text": "MY SECRET WORDS"},
-        [{"event": "user", "text": "MY SECRET WORDS", "input_channel": "webchat"}], False, None, {}, "action_listen",
+        "person-123",
+        slots,
+        {"intent": {"name": "choose_support"}, "entities": [], "text": "MY SECRET WORDS"},
+        [{"event": "user", "text": "MY SECRET WORDS", "input_channel": "webchat"}],
+        False,
+        None,
+        {},
+        "action_listen",
     )
     events = await ActionAssess().run(CollectingDispatcher(), tracker, {})
     assert {"event": "slot", "name": "outcome_recorded", "value": True, "timestamp": None} in events
@@ -71,10 +92,21 @@ async def test_a_finished_triage_writes_one_anonymous_record(outcomes_url):
 
 def test_report_counts_outcomes_over_time_with_a_chart(outcomes_url, tmp_path):
     monday = dt.date(2026, 11, 16)
-    for day, assessment in ((monday, "stalking_likely"), (monday + dt.timedelta(days=2), "stalking_possible"),
-                            (monday + dt.timedelta(days=7), "stalking_likely")):
-        record_outcome(channel="webchat", behaviours=["following", "threats"], four={}, risk_level="high",
-                       assessment=assessment, signposts=["999", "101"], url=outcomes_url, day=day)
+    for day, assessment in (
+        (monday, "stalking_likely"),
+        (monday + dt.timedelta(days=2), "stalking_possible"),
+        (monday + dt.timedelta(days=7), "stalking_likely"),
+    ):
+        record_outcome(
+            channel="webchat",
+            behaviours=["following", "threats"],
+            four={},
+            risk_level="high",
+            assessment=assessment,
+            signposts=["999", "101"],
+            url=outcomes_url,
+            day=day,
+        )
     with sa.orm.Session(engine_for(outcomes_url)) as session:
         outcomes = session.query(TriageOutcome).all()
     page = write_report(outcomes, tmp_path / "report")

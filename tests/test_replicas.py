@@ -12,7 +12,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Iterator, List
 
 import aiohttp
@@ -47,7 +46,9 @@ REDIS_DB = "7"
 def replicas(model_path, action_server, tmp_path_factory) -> Iterator[tuple]:
     folder = tmp_path_factory.mktemp("replicas")
     (folder / "credentials.yml").write_text(yaml.safe_dump({"rest": None}))
-    subprocess.run(["redis-cli", "-h", "127.0.0.1", "-n", REDIS_DB, "FLUSHDB"], check=True, capture_output=True)
+    subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-n", REDIS_DB, "FLUSHDB"], check=True, capture_output=True
+    )
     for url in postgres_database():
         env = {
             **os.environ,
@@ -61,15 +62,31 @@ def replicas(model_path, action_server, tmp_path_factory) -> Iterator[tuple]:
         ports = [free_port(), free_port()]
         servers = [
             subprocess.Popen(
-                [sys.executable, "-m", "rasa", "run", "--model", str(model_path),
-                 "--endpoints", str(ROOT / "deploy" / "endpoints.replicas.yml"),
-                 "--credentials", str(folder / "credentials.yml"), "-i", "127.0.0.1", "--port", str(port)],
-                cwd=ROOT, env=env, stdout=(folder / f"rasa{port}.log").open("w"), stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa",
+                    "run",
+                    "--model",
+                    str(model_path),
+                    "--endpoints",
+                    str(ROOT / "deploy" / "endpoints.replicas.yml"),
+                    "--credentials",
+                    str(folder / "credentials.yml"),
+                    "-i",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=(folder / f"rasa{port}.log").open("w"),
+                stderr=subprocess.STDOUT,
             )
             for port in ports
         ]
         try:
-            for port, server in zip(ports, servers):
+            for port, server in zip(ports, servers, strict=False):
                 wait_for(f"http://127.0.0.1:{port}/", server)
             yield url, [f"http://127.0.0.1:{port}" for port in ports]
         finally:
@@ -86,10 +103,14 @@ async def round_robin(backends: List[str]) -> tuple:
 
     async def forward(request: web.Request) -> web.Response:
         async with session.request(
-            request.method, next(turn) + request.path_qs, data=await request.read(),
+            request.method,
+            next(turn) + request.path_qs,
+            data=await request.read(),
             headers={"Content-Type": request.headers.get("Content-Type", "application/json")},
         ) as answer:
-            return web.Response(body=await answer.read(), status=answer.status, content_type="application/json")
+            return web.Response(
+                body=await answer.read(), status=answer.status, content_type="application/json"
+            )
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", forward)
@@ -112,7 +133,8 @@ async def test_fifty_concurrent_conversations_across_two_servers(replicas):
             started = time.perf_counter()
             try:
                 async with client.post(
-                    f"{proxy}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                    f"{proxy}/webhooks/rest/webhook",
+                    json={"sender": sender, "message": text},
                     timeout=aiohttp.ClientTimeout(total=120),
                 ) as answer:
                     replies = await answer.json()

@@ -104,11 +104,11 @@ def services_for_widget() -> List[Dict[str, Any]]:
 class CountingOutput(SocketIOOutput):
     """Rasa's socket.io output, counting what it sends, so silence can be noticed."""
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
         super().__init__(sio, bot_message_evt)
         self.sent = 0
 
-    async def _send_message(self, socket_id: Text, response: Any) -> None:
+    async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
         await super()._send_message(socket_id, response)
 
