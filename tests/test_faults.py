@@ -5,94 +5,20 @@ cleanly (checked in the stored events, not just the HTTP status)."""
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-import yaml
 
-from tests.conftest import ROOT, free_port
-from tests.test_webchat import wait_for
-
-
-class RasaServer:
-    """`rasa run` as `make run` starts it, with a REST channel for the test client."""
-
-    def __init__(self, model: Path, action_url: str, folder: Path) -> None:
-        self.model, self.folder = model, folder
-        self.port = free_port()
-        self.db = folder / "conversations.db"
-        credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
-        credentials["bot.channels.webchat.WebChatInput"]["allowed_origins"] = [self.url]
-        credentials["rest"] = None
-        (folder / "credentials.yml").write_text(yaml.safe_dump(credentials))
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "ACTION_PORT": action_url.split(":")[-1].split("/")[0],
-            "TRACKER_DB": str(self.db),
-            "WEBCHAT_ALLOWED_ORIGINS": "",
-        }
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rasa",
-                "run",
-                "--model",
-                str(self.model),
-                "--endpoints",
-                str(ROOT / "endpoints.yml"),
-                "--credentials",
-                str(self.folder / "credentials.yml"),
-                "-i",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=(self.folder / "rasa.log").open("a"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(f"{self.url}/webhooks/webchat/health", self.process)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=60)
-
-    def say(self, sender: str, text: str) -> List[str]:
-        body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return [m.get("text", "") for m in json.load(answer)]
-
-    def stored(self, sender: str) -> List[tuple]:
-        with sqlite3.connect(self.db) as connection:
-            return connection.execute(
-                "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
-            ).fetchall()
+from tests.servers import RasaServer, action_port
 
 
 @pytest.fixture(scope="module")
 def server(model_path, action_server, tmp_path_factory) -> Iterator[RasaServer]:
-    server = RasaServer(model_path, action_server, tmp_path_factory.mktemp("faults"))
-    server.start()
+    folder = tmp_path_factory.mktemp("faults")
+    env = {"ACTION_PORT": action_port(action_server), "TRACKER_DB": str(folder / "conversations.db")}
+    server = RasaServer(model_path, folder, env, rest=True).start()
     yield server
     server.stop()
 

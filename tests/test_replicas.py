@@ -7,22 +7,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import statistics
 import subprocess
-import sys
 import time
 from typing import Iterator, List
 
 import aiohttp
 import pytest
 import sqlalchemy as sa
-import yaml
 from aiohttp import web
 
 from tests.conftest import ROOT, free_port
+from tests.servers import RasaServer
 from tests.test_store import postgres_database
-from tests.test_webchat import wait_for
 
 pytestmark = pytest.mark.replicas
 
@@ -45,55 +42,26 @@ REDIS_DB = "7"
 @pytest.fixture(scope="module")
 def replicas(model_path, action_server, tmp_path_factory) -> Iterator[tuple]:
     folder = tmp_path_factory.mktemp("replicas")
-    (folder / "credentials.yml").write_text(yaml.safe_dump({"rest": None}))
     subprocess.run(
         ["redis-cli", "-h", "127.0.0.1", "-n", REDIS_DB, "FLUSHDB"], check=True, capture_output=True
     )
     for url in postgres_database():
         env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
             "ACTION_SERVER_URL": action_server,
             "TRACKER_STORE_URL": url,
             "REDIS_HOST": "127.0.0.1",
             "REDIS_PORT": "6379",
             "REDIS_DB": REDIS_DB,
         }
-        ports = [free_port(), free_port()]
-        servers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "rasa",
-                    "run",
-                    "--model",
-                    str(model_path),
-                    "--endpoints",
-                    str(ROOT / "deploy" / "endpoints.replicas.yml"),
-                    "--credentials",
-                    str(folder / "credentials.yml"),
-                    "-i",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=(folder / f"rasa{port}.log").open("w"),
-                stderr=subprocess.STDOUT,
-            )
-            for port in ports
-        ]
+        endpoints = ROOT / "deploy" / "endpoints.replicas.yml"
+        servers = [RasaServer(model_path, folder, env, endpoints=endpoints, rest=True) for _ in range(2)]
         try:
-            for port, server in zip(ports, servers, strict=False):
-                wait_for(f"http://127.0.0.1:{port}/", server)
-            yield url, [f"http://127.0.0.1:{port}" for port in ports]
+            for server in servers:
+                server.start()
+            yield url, [server.url for server in servers]
         finally:
             for server in servers:
-                server.terminate()
-            for server in servers:
-                server.wait(timeout=60)
+                server.stop()
 
 
 async def round_robin(backends: List[str]) -> tuple:

@@ -5,19 +5,15 @@ and an SQLite conversation store, all on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from typing import Iterator
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
+from tests.servers import RasaServer, action_port
 
 pytestmark = pytest.mark.browser
 
@@ -36,73 +32,21 @@ CHROMIUM_ARGS = [
 REPLY_TIMEOUT_MS = 30_000
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: int = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited while starting ({url})")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer in {seconds} s")
-
-
 @pytest.fixture(scope="session")
 def web_bot(model_path, action_server, tmp_path_factory) -> Iterator[str]:
     """`rasa run` with the project's credentials and endpoints, as `make run` starts it."""
     folder = tmp_path_factory.mktemp("webbot")
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
-    channel = credentials["bot.channels.webchat.WebChatInput"]
-    channel["allowed_origins"] = [origin]
+    env = {"ACTION_PORT": action_port(action_server), "TRACKER_DB": str(folder / "conversations.db")}
     # Offline here: "Leave this site" goes to the demo's own neutral page.
-    channel["exit_url"] = f"{origin}/webhooks/webchat/neutral"
-    (folder / "credentials.yml").write_text(yaml.safe_dump(credentials))
-    env = {
-        **os.environ,
-        "ACTION_PORT": action_server.split(":")[-1].split("/")[0],
-        "TRACKER_DB": str(folder / "conversations.db"),
-        "PYTHONPATH": str(ROOT),
-        "WEBCHAT_ALLOWED_ORIGINS": "",
-        "WEBCHAT_EXIT_URL": "",
-    }
-    log = (folder / "rasa.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "run",
-            "--model",
-            str(model_path),
-            "--endpoints",
-            str(ROOT / "endpoints.yml"),
-            "--credentials",
-            str(folder / "credentials.yml"),
-            "-i",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = RasaServer(model_path, folder, env, exit_path="/webhooks/webchat/neutral").start()
     try:
-        wait_for(f"{origin}/webhooks/webchat/health", process)
-        yield origin
-        log.flush()
-        logged = (folder / "rasa.log").read_text(encoding="utf-8", errors="replace")
+        yield server.url
+        logged = server.log.read_text(encoding="utf-8", errors="replace")
         # Privacy: what people wrote never reaches the logs at the default level.
         for written in ("turning up at my work", "outside my door right now", "sending me flowers"):
             assert written not in logged, f"message text in the server log: {written!r}"
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        server.stop()
 
 
 # Module scope: Playwright's sync API keeps an event loop running until it stops, which
