@@ -29,7 +29,7 @@ TWO_EDITS_FROM = 8
 # Words the English frequency table knows at least this well count as English.
 KNOWN_WORD_LOG_PROB = -14.0
 # Endings stripped from a word the lemma table lacks, to find the pattern word it inflects.
-_INFLECTIONS = ("ing", "ed")
+_INFLECTIONS = ("ing", "ed", "s")
 MIN_STEM = 3
 
 
@@ -94,7 +94,7 @@ class Speller:
 
     def lemma(self, word: str) -> str:
         """The lookup table's lemma; a form it lacks ("texting", "dmed") falls back to a
-        pattern word it inflects."""
+        pattern word it inflects ("screenshots")."""
         found = self._lemmas.get(word)
         if found is not None:
             return found

@@ -18,7 +18,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 import spacy
 import spacy_lookups_data
 from spacy.matcher import Matcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from bot.knowledge import Knowledge, load_knowledge
 from bot.nlu.normalise import KNOWN_WORD_LOG_PROB, Respelled, Speller, respell
@@ -69,10 +69,13 @@ AND_STARTS_CLAUSE = frozenset(
 )
 # How far before a match a negation word cancels it ("he has never followed me").
 NEGATION_WINDOW = 3
+# A negation reaches over "or" to the next verb: "he hasn't called or texted".
+LINKED_BY = frozenset({"or", "nor"})
 # A negation does not reach past a new subject ("i can't breathe he's outside") unless
 # that subject follows a verb of belief ("i don't think i'm in danger").
 SUBJECTS = frozenset({"he", "she", "they", "i", "we", "you", "someone", "somebody", "it"})
 SINGULAR_SUBJECTS = frozenset({"he", "she", "someone", "somebody"})
+THIRD_PERSON = SINGULAR_SUBJECTS | {"they"}
 # A place said of the person themselves is no presence ("i'm sitting in my car").
 FIRST_PERSON = frozenset({"i", "we"})
 OTHER_PEOPLE = frozenset({"he", "she", "they", "him", "them", "someone", "somebody", "his", "their"})
@@ -119,6 +122,15 @@ _STOPPED = ("any more", "anymore", "no longer", "not any longer")
 DISPLACED_BY: Dict[str, Tuple[str, ...]] = {"loitering": ("turning_up", "property_damage")}
 # A match with one of these verbs is more than a place: "he waits outside".
 WAITING_VERBS = frozenset({"wait", "sit", "stand", "hang", "lurk", "loiter", "camp"})
+# Behaviours done in person: one told in the present ("there's a man going through my
+# bins") in a clause that says now ("outside right now") is a presence.
+IN_PERSON = frozenset({"following", "turning_up", "loitering", "watching", "property_damage"})
+# A presence ending in one of these before a proper name is elsewhere: "he's in Spain".
+PLACE_PREPOSITIONS = frozenset({"in", "at"})
+# "now" after a long time is no emergency: "he's been following me for months now".
+LONG_DURATIONS = frozenset({"days", "weeks", "months", "years", "ages", "while"})
+# "texts keep coming saying he's on his way": the habit is the texts', not his.
+REPORTING_VERBS = frozenset({"say", "tell", "write"})
 SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
 # Grammar markers are matched on the exact lower-case word: their tense matters.
 EXACT_WORD_GROUPS = frozenset(
@@ -267,7 +279,7 @@ class Analyser:
             turns up"), unless it is said to happen again ("what do i do if he turns up
             again"); a threat is by nature about what may happen."""
             return holds(start, end) and (
-                behaviour_id in FUTURE_BEHAVIOURS
+                (behaviour_id in FUTURE_BEHAVIOURS and not _supposed(doc, start, clauses, future=False))
                 or not _supposed(doc, start, clauses)
                 or any(t.lower_ == "again" and clauses[t.i] == clauses[start] for t in doc[end:])
             )
@@ -293,7 +305,9 @@ class Analyser:
             spans[behaviour_id] = [
                 (start, end)
                 for start, end in sorted(matches.get(f"behaviour/{behaviour_id}", []))
-                if not _overlaps((start, end), excluded) and happened(behaviour_id, start, end)
+                if not _overlaps((start, end), excluded)
+                and not _new_subject_within(doc, start, end, clauses)
+                and happened(behaviour_id, start, end)
             ]
         for behaviour_id, rivals in DISPLACED_BY.items():
             taken = {clauses[start] for rival in rivals for start, _ in spans.get(rival, [])}
@@ -362,7 +376,18 @@ class Analyser:
                     (e - s == 1 and _irregular_present(doc, s)) or doc[s:e].text.lower() in _STOPPED
                 ):
                     continue
+                # "if he comes to the door tonight": a time inside a condition is no now;
+                # nor is the now of a long time ("he's been following me for months now").
+                if label == "danger/now" and (
+                    any(_conditional(doc, i) for i in range(s) if clauses[i] == clauses[s])
+                    or (s > 0 and doc[s - 1].lower_ in LONG_DURATIONS)
+                ):
+                    continue
                 starts.setdefault(clauses[s], []).append(s)
+            if label == "danger/past":
+                for token in doc:
+                    if _is_year(token):  # "he threatened me back in 2019"
+                        starts.setdefault(clauses[token.i], []).append(token.i)
             return starts
 
         now, past, hypothetical, habitual = (
@@ -377,9 +402,22 @@ class Analyser:
             for s in starts
             if any(t.lower_ in BACK_REFERENCES for t in doc if clauses[t.i] == clause)
         }
+        now_anywhere = {sentences[s] for starts in now.values() for s in starts}
+
+        def habit_of(s: int, start: int) -> bool:
+            """The habitual marker at `s` makes the cue at `start` a habit. "Keep" does not
+            reach into what is reported ("messages keep coming saying he's on his way"),
+            except right after it ("he keeps saying he's outside")."""
+            return not (
+                doc[s].lower_ in ONGOING and any(t.norm_ in REPORTING_VERBS for t in doc[s + 2 : start])
+            )
+
         excluded = matches.get("danger/exclude", [])
         stopped_at = [s for s, _ in _spans_of_phrases(doc, _STOPPED)]
         cues: List[str] = []
+        for start, end in _in_person_now(doc, matches, clauses, now):
+            if not (_overlaps((start, end), excluded) or negated(start) or _supposed(doc, start, clauses)):
+                cues.append(doc[start:end].text)
         for kind in ("emergency", "presence"):
             for start, end in sorted(matches.get(f"danger/{kind}", [])):
                 clause = clauses[start]
@@ -387,6 +425,7 @@ class Analyser:
                     continue
                 if kind == "presence" and (
                     _about_self(doc, start, end, clauses)
+                    or _elsewhere(doc, end)
                     or any(t.lower_ in UNCERTAIN for t in doc[max(0, start - FUTURE_REACH) : start])
                 ):
                     continue
@@ -398,7 +437,8 @@ class Analyser:
                     # "he knocks on my door at night"; "he follows me to work". "Keeps"
                     # does not make a threat a habit: "she keeps saying she'll hurt me".
                     if any(
-                        kind == "presence" or (s < start and doc[s].lower_ not in ONGOING)
+                        (kind == "presence" and habit_of(s, start))
+                        or (s < start and doc[s].lower_ not in ONGOING)
                         for s in habitual.get(clause, [])
                     ) or (
                         _habitual_verb(doc, clauses, clause, end)
@@ -408,6 +448,19 @@ class Analyser:
                         continue
                     if kind == "presence" and any(s >= start and clauses[s] == clause for s in stopped_at):
                         continue  # "i don't think he's following me any more"
+                    # "he follows me home most days, just walks behind me": a habit told
+                    # in the sentence, with no now in it, reaches the clauses after it.
+                    if (
+                        kind == "presence"
+                        and sentences[start] not in now_anywhere
+                        and not _present(doc, start, end)
+                        and any(
+                            sentences[s] == sentences[start] and habit_of(s, start)
+                            for starts in habitual.values()
+                            for s in starts
+                        )
+                    ):
+                        continue
                     if not _present(doc, start, end) and (
                         clause in past
                         or (kind == "presence" and (clause in stopped or _past_tense(doc, clauses, clause)))
@@ -417,16 +470,62 @@ class Analyser:
         return tuple(dict.fromkeys(cues))
 
 
+def _in_person_now(doc: Doc, matches, clauses: List[int], now: Dict[int, List[int]]) -> List[Tuple[int, int]]:
+    """In-person behaviours told in the present in a clause that says now: "there's a
+    man going through my bins outside right now", "he is hitting my door now"; not the
+    writer's own doing ("i'm going through my post now")."""
+    found = []
+    for behaviour_id in IN_PERSON:
+        excluded = matches.get(f"behaviour_exclude/{behaviour_id}", [])
+        for start, end in matches.get(f"behaviour/{behaviour_id}", []):
+            clause = clauses[start]
+            # "he breaking my window now": a present participle right after its subject.
+            bare = doc[start].lower_.endswith("ing") and start > 0 and doc[start - 1].lower_ in THIRD_PERSON
+            if (
+                clause in now
+                and not _overlaps((start, end), excluded)
+                and not _about_self(doc, start, end, clauses)
+                and (bare or any(_is_present_be(doc, i) for i in range(end) if clauses[i] == clause))
+            ):
+                found.append((start, end))
+    return sorted(found)
+
+
+def _is_year(token: Token) -> bool:
+    """A year like 2019: what happened then is past."""
+    return len(token.text) == 4 and token.text.isdigit() and token.text[:2] in {"19", "20"}
+
+
+def _elsewhere(doc: Doc, end: int) -> bool:
+    """The presence names a place by its proper name: "he's in Spain", "she's at Heathrow"."""
+    return (
+        doc[end - 1].lower_ in PLACE_PREPOSITIONS
+        and end < len(doc)
+        and doc[end].is_title
+        and doc[end].text != "I"
+        and not doc.text.isupper()
+    )
+
+
+def _new_subject_within(doc: Doc, start: int, end: int, clauses: List[int]) -> bool:
+    """A gap in the match runs into a new clause with its own subject: "messaging her mum"
+    is contact with others, "outside her work and he's texted her" is not."""
+    return any(clauses[i] != clauses[start] and doc[i].lower_ in SUBJECTS for i in range(start, end))
+
+
 def _about_self(doc: Doc, start: int, end: int, clauses: List[int]) -> bool:
     """The cue's subject, just before it, is the writer: "i'm in my flat", "i'm sitting
     in my car"; not "i can see him in my garden", nor the passive "i'm being followed"."""
     if any(t.lower_ == "being" for t in doc[start:end]):
         return False
-    for i in range(end - 1, max(-1, start - FUTURE_REACH - 1), -1):
+    steps, i = 0, end - 1  # adverbs are free: "i'm just sitting in my car"
+    while i >= 0 and steps <= FUTURE_REACH:
         if clauses[i] != clauses[start] or doc[i].lower_ in OTHER_PEOPLE:
             return False
         if doc[i].lower_ in FIRST_PERSON:
             return True
+        steps += i < start and doc[i].lower_ not in BE_ADVERBS
+        i -= 1
     return False
 
 
@@ -494,11 +593,12 @@ def _present(doc: Doc, start: int, end: int) -> bool:
     return any(_is_present_be(doc, i) for i in range(max(0, first - 1), end))
 
 
-def _supposed(doc: Doc, start: int, clauses: List[int]) -> bool:
+def _supposed(doc: Doc, start: int, clauses: List[int], future: bool = True) -> bool:
     """The match is a condition or a future, not an event: "what should i do if he turns
     up", "i keep thinking he's going to turn up", "he's threatening to come round",
     "he says he's coming round". An "if" with its own subject before the match's subject
-    does not count: "if i don't reply he rings my dad"."""
+    does not count: "if i don't reply he rings my dad". Without `future`, only a
+    condition counts ("if he sends me a threat", but not "he'll kill me")."""
     subjects = 0
     i = start - 1
     while i >= 0 and clauses[i] == clauses[start]:
@@ -506,14 +606,18 @@ def _supposed(doc: Doc, start: int, clauses: List[int]) -> bool:
         if _conditional(doc, i) and subjects <= 1:
             # "is it stalking if he only turns up at my work": a question about what happens.
             return i == 0 or doc[i - 1].norm_ not in JUDGEMENTS
-        if start - i <= FUTURE_REACH and (
-            word in FUTURE_WORDS
-            or (INTENT_VERBS & {doc[i].lower_, doc[i].norm_} and doc[i + 1].lower_ == "to")
+        if (
+            future
+            and start - i <= FUTURE_REACH
+            and (
+                word in FUTURE_WORDS
+                or (INTENT_VERBS & {doc[i].lower_, doc[i].norm_} and doc[i + 1].lower_ == "to")
+            )
         ):
             return True
         subjects += word in SUBJECTS
         i -= 1
-    return doc[start].lower_ == "coming" and start > 0 and doc[start - 1].lower_ in PRESENT_BE
+    return future and doc[start].lower_ == "coming" and start > 0 and doc[start - 1].lower_ in PRESENT_BE
 
 
 def _conditional(doc: Doc, i: int) -> bool:
@@ -537,6 +641,8 @@ def _negated(doc: Doc, start: int, clauses: List[int], negations: Set[int]) -> b
             if i == 0 or doc[i - 1].norm_ not in BELIEF_VERBS:
                 return False
             reach += NEGATION_WINDOW
+        if doc[i].lower_ in LINKED_BY:
+            reach += NEGATION_WINDOW  # "he has never followed me or come to my house"
         i -= 1
     return False
 
