@@ -86,7 +86,9 @@ def test_no_response_carries_a_number_that_is_not_in_the_knowledge(name, text):
 
 def test_no_action_or_bot_module_types_a_phone_number():
     # Phone-number-like digit runs (3+ digits) in Python code would bypass the knowledge file.
-    for path in [*ROOT.joinpath("actions").rglob("*.py"), *ROOT.joinpath("bot").rglob("*.py")]:
+    code = [*ROOT.joinpath("actions").rglob("*.py"), *ROOT.joinpath("bot").rglob("*.py")]
+    # Alembic revision ids ("0001") are not phone numbers.
+    for path in (p for p in code if "migrations" not in p.parts):
         for literal in re.findall(r"[\"']([^\"'\n]*)[\"']", path.read_text(encoding="utf-8")):
             digits = [n.replace(" ", "") for n in NUMBER.findall(literal) if len(n.replace(" ", "")) >= 3]
             assert set(digits) <= knowledge_numbers(), f"{path}: {literal!r}"
