@@ -115,7 +115,9 @@ class StalkingUnderstanding(GraphComponent):
         text = message.get(TEXT) or ""
         analysis = self._analyser.analyse(text)
         message.set(ENTITIES, message.get(ENTITIES, []) + _entities(analysis, message), add_to_output=True)
-        intent = _override_intent(analysis, text, message.get(INTENT) or {}, self._threshold)
+        intent = _override_intent(
+            analysis, text, message.get(INTENT) or {}, self._threshold, message.get(INTENT_RANKING_KEY) or []
+        )
         if intent:
             _set_intent(message, intent)
 
@@ -136,8 +138,18 @@ def _entities(analysis: Analysis, message: Message) -> List[Dict[str, Any]]:
     return entities
 
 
+def runner_up(ranking: List[Dict[str, Any]]) -> str:
+    """DIET's best intent other than immediate danger."""
+    others = [r[INTENT_NAME_KEY] for r in ranking if r.get(INTENT_NAME_KEY) not in (DANGER_INTENT, None)]
+    return others[0] if others else DESCRIBE_INTENT
+
+
 def _override_intent(
-    analysis: Analysis, text: str, predicted: Dict[str, Any], threshold: float
+    analysis: Analysis,
+    text: str,
+    predicted: Dict[str, Any],
+    threshold: float,
+    ranking: List[Dict[str, Any]] = (),
 ) -> Optional[str]:
     """The intent the rules impose, or None to keep DIET's."""
     if analysis.danger:
@@ -145,7 +157,9 @@ def _override_intent(
     name = predicted.get(INTENT_NAME_KEY)
     confidence = predicted.get(PREDICTED_CONFIDENCE_KEY) or 0.0
     if name == DANGER_INTENT:
-        return None  # recall first: DIET's alarm stands even without a rule cue
+        # Recall first: DIET's alarm stands, unless the rules read the very danger
+        # words and found them past, negated, habitual or hypothetical.
+        return runner_up(ranking) if analysis.danger_ruled_out else None
     if analysis.letters == 0:
         return BAD_INPUT_INTENT
     if mostly_non_latin(text):

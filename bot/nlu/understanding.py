@@ -154,6 +154,9 @@ class Analysis:
     behaviours: Tuple[Found, ...] = ()
     danger: bool = False
     danger_cues: Tuple[str, ...] = ()
+    # Danger words were there but the rules judged them not happening now
+    # ("he used to wait outside", "what if he turns up").
+    danger_ruled_out: bool = False
     four: FrozenSet[str] = frozenset()
     risk_flags: FrozenSet[str] = frozenset()
     services: Tuple[str, ...] = ()
@@ -291,6 +294,7 @@ class Analyser:
             behaviours=behaviours,
             danger=bool(danger_cues),
             danger_cues=danger_cues,
+            danger_ruled_out=not danger_cues and _danger_words(matches),
             four=self._four(matches, behaviour_ids, holds),
             risk_flags=self._risk(matches, behaviour_ids, holds),
             services=_labels_in_order(matches, "service/"),
@@ -681,6 +685,16 @@ def _spans_of_phrases(doc: Doc, phrases: Sequence[str]) -> List[Tuple[int, int]]
             if words[i : i + len(parts)] == parts:
                 spans.append((i, i + len(parts)))
     return spans
+
+
+def _danger_words(matches) -> bool:
+    """Any emergency or presence cue that no exclusion covers."""
+    excluded = matches.get("danger/exclude", [])
+    return any(
+        not _overlaps(span, excluded)
+        for kind in ("emergency", "presence")
+        for span in matches.get(f"danger/{kind}", [])
+    )
 
 
 def _overlaps(span: Tuple[int, int], others: Iterable[Tuple[int, int]]) -> bool:

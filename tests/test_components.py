@@ -1,0 +1,52 @@
+"""How the rule layer's reading combines with DIET's intent (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.components import _override_intent, is_question, mostly_non_latin
+
+DIET_SAYS_DANGER = {"name": "immediate_danger", "confidence": 0.97}
+RANKING = [DIET_SAYS_DANGER, {"name": "describe_behaviour", "confidence": 0.02}]
+
+
+def decide(analyser, text, predicted, ranking=()):
+    return _override_intent(analyser.analyse(text), text, predicted, 0.6, list(ranking))
+
+
+def test_rule_found_danger_outranks_any_confident_intent(analyser):
+    assert decide(analyser, "he's outside my door right now", {"name": "greet", "confidence": 0.99}) == (
+        "immediate_danger"
+    )
+
+
+def test_diets_alarm_stands_when_the_rules_saw_no_danger_words(analyser):
+    assert decide(analyser, "please, I need someone", DIET_SAYS_DANGER, RANKING) is None
+
+
+def test_diets_alarm_yields_when_the_rules_read_the_danger_words_as_past(analyser):
+    assert (
+        decide(analyser, "he used to wait outside my house", DIET_SAYS_DANGER, RANKING)
+        == "describe_behaviour"
+    )
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😭😭😭", "???"])
+def test_no_letters_is_bad_input(analyser, text):
+    assert decide(analyser, text, {"name": "greet", "confidence": 0.9}) == "bad_input"
+
+
+def test_other_scripts_and_questions(analyser):
+    assert mostly_non_latin("وہ ہر جگہ میرا پیچھا کرتا ہے") and not mostly_non_latin("il me suit partout")
+    assert (
+        decide(analyser, "وہ ہر جگہ میرا پیچھا کرتا ہے", {"name": "greet", "confidence": 0.9})
+        == "other_language"
+    )
+    assert is_question("someone hacked my accounts, can I call action fraud")
+    assert not is_question("he keeps texting me")
+
+
+def test_a_disclosure_diet_is_unsure_about_is_a_disclosure(analyser):
+    assert decide(analyser, "he keeps folowing me", {"name": "nlu_fallback", "confidence": 0.4}) == (
+        "describe_behaviour"
+    )
