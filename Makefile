@@ -85,7 +85,7 @@ test: $(MODEL) $(WIDGET) browser lint
 
 eval: $(MODEL)
 	@mkdir -p results
-	@for set in dev_set dev_set_2 dev_set_3; do echo "== $$set (development: tuned on)"; \
+	@for set in dev_set dev_set_2 dev_set_3 dev_set_4; do echo "== $$set (development: tuned on)"; \
 		$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/$$set.yml --quiet --json results/$$set.json || exit 1; done
 	@echo "== eval_set (held out: never tuned on)"
 	$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/eval_set.yml --json results/eval_set.json
