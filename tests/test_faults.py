@@ -4,14 +4,22 @@ cleanly (checked in the stored events, not just the HTTP status)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 from typing import Iterator, List
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
+from tests.conftest import free_port
 from tests.servers import RasaServer, action_port
+from tests.test_store import postgres_database
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +99,81 @@ async def test_the_socket_refuses_bad_packets_and_keeps_serving(server):
     await client.sleep(2)
     assert not client.connected, "an oversized packet closes the socket"
     assert urllib.request.urlopen(f"{server.url}/webhooks/webchat/health", timeout=10).status == 200
+
+
+async def socket_conversation(server, *texts: str) -> List[str]:
+    """Talks to the bot through the widget's socket.io channel; returns every reply."""
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    replies: List[str] = []
+    confirmed = asyncio.Event()
+    client.on("bot_uttered", lambda data: replies.append(data.get("text", "")))
+    client.on("session_confirm", lambda _: confirmed.set())
+    await client.connect(server.url, headers={"Origin": server.url}, transports=["polling"])
+    await client.emit("session_request", {"session_id": None})
+    await asyncio.wait_for(confirmed.wait(), 30)
+    for text in texts:
+        before = len(replies)
+        await client.emit("user_uttered", {"message": text})
+        for _ in range(120):
+            await client.sleep(0.5)
+            if len(replies) > before:
+                await client.sleep(2)
+                break
+    await client.disconnect()
+    return replies
+
+
+@pytest.fixture(scope="module")
+def server_without_actions(model_path, tmp_path_factory) -> Iterator[RasaServer]:
+    folder = tmp_path_factory.mktemp("no-actions")
+    env = {"ACTION_PORT": str(free_port()), "TRACKER_DB": str(folder / "conversations.db")}
+    server = RasaServer(model_path, folder, env).start()
+    yield server
+    server.stop()
+
+
+async def test_with_the_action_server_down_danger_is_answered_and_the_bot_says_it_has_trouble(
+    server_without_actions, knowledge
+):
+    replies = await socket_conversation(server_without_actions, "he's outside my door right now")
+    text = "\n".join(replies)
+    assert knowledge.service("999").phone in text
+    assert knowledge.service("silent_solution").silent_code in text
+    assert "having some trouble" in text
+    replies = await socket_conversation(server_without_actions, "what's the stalking helpline number")
+    assert any("having trouble" in r and "999" in r for r in replies), replies
+
+
+@pytest.mark.skipif(not shutil.which("pg_ctlcluster"), reason="needs a local PostgreSQL cluster to restart")
+def test_a_postgres_restart_mid_conversation_loses_nothing(model_path, action_server, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pg-restart")
+    for url in postgres_database():
+        env = {"ACTION_PORT": action_port(action_server), "TRACKER_DB": "", "TRACKER_STORE_URL": url}
+        server = RasaServer(model_path, folder, env, rest=True).start()
+        try:
+            said = ["hi", "yes", "he keeps sending me flowers"]
+            for text in said:
+                server.say("pg", text)
+            version = sorted(os.listdir("/etc/postgresql"))[0]
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True
+            )
+            replies = server.say("pg", "yes")
+            said.append("yes")
+            assert not any("not the police" in r for r in replies), "the conversation goes on"
+        finally:
+            server.stop()
+        engine = sa.create_engine(url, poolclass=NullPool)
+        with engine.connect() as connection:
+            stored = (
+                connection.execute(
+                    sa.text(
+                        "SELECT data FROM events WHERE sender_id = 'pg' AND type_name = 'user' ORDER BY id"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert [json.loads(d)["text"] for d in stored] == said, "every message stored once, in order"

@@ -14,6 +14,10 @@ SESSION = "a" * 32
 
 @pytest.fixture
 def channel_with(monkeypatch):
+    # No action server is configured here, so there is none to find down.
+    monkeypatch.delenv("ACTION_PORT", raising=False)
+    monkeypatch.delenv("ACTION_SERVER_URL", raising=False)
+
     def build(on_new_message):
         channel = WebChatInput(["http://127.0.0.1:5005"], max_message_characters=50, exit_url="")
         channel.blueprint(on_new_message)

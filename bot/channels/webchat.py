@@ -12,6 +12,7 @@ Differences from Rasa's SocketIOInput, and why:
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import os
@@ -22,6 +23,7 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
+import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
@@ -49,6 +51,13 @@ SLOW_DOWN_MESSAGE = (
     "You're sending messages very quickly, so I've paused for a moment. "
     "If you are in danger, call {emergency}."
 )
+# When the action server does not answer its health check, the bot can still give
+# its plain responses (the emergency advice among them) but not much else: say so.
+ACTION_SERVER_TROUBLE = (
+    "I'm having some trouble at the moment, so I can only give basic answers. "
+    "If you are in danger, call {emergency}."
+)
+HEALTH_TIMEOUT_SECONDS = 1.0
 # Sent when the bot itself fails (model, store, anything): written here, not in the
 # domain, because it must not depend on any part of the bot that may have failed.
 TROUBLE_MESSAGE = (
@@ -160,6 +169,22 @@ class WebChatInput(SocketIOInput):
             "SILENT_CODE": knowledge.service("silent_solution").silent_code or "",
         }
 
+    async def action_server_down(self) -> bool:
+        """True when the action server (ACTION_SERVER_URL, or ACTION_PORT on loopback)
+        does not answer its health check."""
+        url = os.environ.get("ACTION_SERVER_URL") or (
+            f"http://127.0.0.1:{os.environ['ACTION_PORT']}/webhook" if os.environ.get("ACTION_PORT") else ""
+        )
+        if not url:
+            return False
+        health = url.rsplit("/", 1)[0] + "/health"
+        try:
+            timeout = aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_SECONDS)
+            async with aiohttp.ClientSession(timeout=timeout) as session, session.get(health) as answer:
+                return answer.status != 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return True
+
     def fixed_message(self, template: str) -> str:
         values = self.page_values()
         return template.format(emergency=values["EMERGENCY_NUMBER"], silent=values["SILENT_CODE"])
@@ -242,6 +267,11 @@ class WebChatInput(SocketIOInput):
                 # Log loudly (without the person's words) and still give the emergency numbers.
                 logger.exception("webchat: the bot failed to handle a message")
                 output.sent = 0
+            if output.sent and await self.action_server_down():
+                logger.error("webchat: the action server is not answering; only plain responses work")
+                await sio.emit(
+                    self.bot_message_evt, {"text": self.fixed_message(ACTION_SERVER_TROUBLE)}, room=sid
+                )
             if output.sent == 0:
                 # Never silence: a failed turn, or one whose custom actions could not run
                 # (action server down), still gets an answer with the emergency numbers.
