@@ -90,6 +90,7 @@ def test_no_action_or_bot_module_types_a_phone_number():
     # Alembic revision ids ("0001") are not phone numbers.
     for path in (p for p in code if "migrations" not in p.parts):
         for literal in re.findall(r"[\"']([^\"'\n]*)[\"']", path.read_text(encoding="utf-8")):
+            literal = re.sub(r"\w+://\S*|\b\d{1,3}(\.\d{1,3}){3}\b", "", literal)  # URLs and addresses
             digits = [n.replace(" ", "") for n in NUMBER.findall(literal) if len(n.replace(" ", "")) >= 3]
             assert set(digits) <= knowledge_numbers(), f"{path}: {literal!r}"
 
