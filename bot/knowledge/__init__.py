@@ -7,7 +7,7 @@ pattern it recognises comes from here, so a change of number is one edit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -93,7 +93,6 @@ class Knowledge:
     spelling: Mapping[str, str]
     service_phrases: Mapping[str, Tuple[str, ...]]
     support_choices: Mapping[str, Tuple[str, ...]]
-    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def service(self, service_id: str) -> Service:
         return self.services[service_id]
@@ -170,7 +169,6 @@ def knowledge_from_documents(docs: Mapping[str, Any]) -> Knowledge:
         spelling={str(k).lower(): str(v) for k, v in docs["language.yml"]["spelling"].items()},
         service_phrases={str(k): _tuple(v) for k, v in requests["service_phrases"].items()},
         support_choices={k: _tuple(v) for k, v in requests["support_choices"].items()},
-        raw=docs,
     )
 
 
