@@ -177,3 +177,30 @@ def test_a_postgres_restart_mid_conversation_loses_nothing(model_path, action_se
                 .all()
             )
         assert [json.loads(d)["text"] for d in stored] == said, "every message stored once, in order"
+
+
+@pytest.mark.skipif(not shutil.which("pg_ctlcluster"), reason="needs a local PostgreSQL cluster to stop")
+async def test_with_the_database_down_the_person_still_gets_the_emergency_numbers(
+    model_path, action_server, tmp_path_factory, knowledge
+):
+    folder = tmp_path_factory.mktemp("pg-down")
+    version = sorted(os.listdir("/etc/postgresql"))[0]
+    cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+    for url in postgres_database():
+        env = {"ACTION_PORT": action_port(action_server), "TRACKER_DB": "", "TRACKER_STORE_URL": url}
+        server = RasaServer(model_path, folder, env).start()
+        try:
+            subprocess.run([*cluster, "stop"], check=True)
+            try:
+                replies = await socket_conversation(server, "he's outside my door right now")
+            finally:
+                subprocess.run([*cluster, "start"], check=True)
+            text = "\n".join(replies)
+            assert knowledge.service("999").phone in text and "having trouble" in text
+            assert "CONVERSATION STORE UNAVAILABLE" in server.log.read_text(errors="replace")
+            replies = await socket_conversation(server, "hello")
+            assert any(
+                "not the police" in r for r in replies
+            ), "the bot works again once the database is back"
+        finally:
+            server.stop()
