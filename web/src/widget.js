@@ -155,6 +155,9 @@ function scrollToEnd() {
   log.scrollTop = log.scrollHeight;
 }
 
+// Turning a phone or resizing keeps the latest message (often the emergency advice) in view.
+window.addEventListener("resize", scrollToEnd);
+
 function addBotMessage(data) {
   if (typeof data.text === "string" && data.text.trim()) {
     const message = { from: "bot", text: data.text };
