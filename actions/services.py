@@ -11,15 +11,21 @@ from rasa_sdk.types import DomainDict
 
 from actions.tracker_facts import entity_values
 from bot.knowledge import Knowledge, load_knowledge
-from bot.replies import service_variables
+from bot.replies import emergency_access_variables, service_variables
 from bot.triage import merge_signposts
+
+# After these, the other ways to reach 999 (text, relay, British Sign Language).
+EMERGENCY_SERVICES = frozenset({"999", "silent_solution"})
 
 
 def utter_services(
     dispatcher: CollectingDispatcher, knowledge: Knowledge, service_ids: Iterable[str]
 ) -> None:
+    service_ids = list(service_ids)
     for service_id in service_ids:
         dispatcher.utter_message(response="utter_service", **service_variables(knowledge.service(service_id)))
+    if EMERGENCY_SERVICES.intersection(service_ids) and knowledge.accessibility:
+        dispatcher.utter_message(response="utter_emergency_access", **emergency_access_variables(knowledge))
 
 
 class ActionGiveService(Action):

@@ -30,6 +30,11 @@ def service_variables(service: Service) -> Dict[str, str]:
     }
 
 
+def emergency_access_variables(knowledge: Knowledge) -> Dict[str, str]:
+    """The {ways} of utter_emergency_access: one line per accessible way to reach 999."""
+    return {"ways": "\n".join(f"- {entry['text']}" for entry in knowledge.accessibility)}
+
+
 def four_list(knowledge: Knowledge, present: Iterable[str]) -> str:
     """E.g. "it seems Unwanted and Repeated; Fixated and Obsessive are not clear yet"."""
     present = set(present)

@@ -130,10 +130,29 @@ async def test_service_answers_come_from_the_knowledge_file(knowledge, service_i
     events = await ActionGiveService().run(
         dispatcher, tracker(intent="ask_service", entities=[entity("service", service_id)]), {}
     )
-    [message] = dispatcher.messages
+    message = dispatcher.messages[0]
     service = knowledge.service(service_id)
     assert message["service_name"] == service.name and message["service_how"] == service.how
     assert events[0]["value"] == [service_id]
+
+
+async def test_the_silent_solution_answer_also_gives_the_other_ways_to_reach_999(knowledge):
+    dispatcher = CollectingDispatcher()
+    await ActionGiveService().run(
+        dispatcher, tracker(intent="ask_service", entities=[entity("service", "silent_solution")]), {}
+    )
+    assert responses(dispatcher) == ["utter_service", "utter_emergency_access"]
+    ways = dispatcher.messages[1]["ways"].splitlines()
+    assert ways == [f"- {entry['text']}" for entry in knowledge.accessibility]
+    assert any("18000" in way for way in ways) and any("emergencySMS" in way for way in ways)
+
+
+async def test_other_service_answers_do_not_add_the_emergency_access_list():
+    dispatcher = CollectingDispatcher()
+    await ActionGiveService().run(
+        dispatcher, tracker(intent="ask_service", entities=[entity("service", "stalking_helpline")]), {}
+    )
+    assert responses(dispatcher) == ["utter_service"]
 
 
 async def test_an_open_service_question_offers_a_menu():
