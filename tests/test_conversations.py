@@ -123,6 +123,26 @@ async def test_danger_as_the_first_message(agent, knowledge, message):
     assert "/affirm" in chat.buttons(), "the bot offers to go on"
 
 
+HIDDEN_EMERGENCIES = [
+    "at a party and my ex just turned up, he's been drinking and says he'll kill anyone I talk to. "
+    "I'm hiding upstairs",
+    "tbh i dont see the point anymore, hes ruined everything, messaging my work, my family, i'm on the bridge",
+]
+
+
+@pytest.mark.parametrize("message", HIDDEN_EMERGENCIES)
+async def test_an_emergency_in_words_no_rule_knows_is_caught_by_the_danger_model(
+    agent, analyser, knowledge, message
+):
+    assert not analyser.analyse(message).danger, "the rules alone miss it"
+    chat = Chat(agent)
+    await chat.say("hi")
+    await chat.say("yes")
+    await chat.say("my ex keeps texting me")
+    assert_emergency_advice(await chat.say(message), knowledge)
+    assert chat.slot("in_danger") is True and chat.slot("risk_level") == "immediate"
+
+
 async def test_not_safe_to_talk_gets_the_emergency_advice(agent, knowledge):
     chat = Chat(agent)
     await chat.say("hi")
