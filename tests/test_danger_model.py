@@ -63,3 +63,22 @@ def test_the_danger_model_learns_and_keeps_what_it_learnt(encoder, tmp_path):
     reloaded = DangerModel.load(tmp_path, encoder)
     assert np.allclose(reloaded.probability(DANGER + SAFE), np.concatenate([danger, safe]), atol=1e-5)
     assert reloaded.probability([]).shape == (0,)
+
+
+def test_the_danger_classifier_retrains_when_its_labelled_files_change(tmp_path):
+    from bot.nlu.components import DangerClassifier
+
+    (tmp_path / "a.yml").write_text("examples: []\n")
+    before = DangerClassifier.fingerprint_addon({"labelled": str(tmp_path)})
+    (tmp_path / "a.yml").write_text("examples:\n  - {text: he is here, danger: true}\n")
+    assert DangerClassifier.fingerprint_addon({"labelled": str(tmp_path)}) != before
+
+
+def test_the_fingerprint_works_for_rasas_cached_stand_in_node():
+    from bot.nlu.components import DangerClassifier
+
+    # When the trained classifier comes from Rasa's cache, Rasa fingerprints it with
+    # the stand-in node's config, which has none of DangerClassifier's keys.
+    assert DangerClassifier.fingerprint_addon({"output": None}) == DangerClassifier.fingerprint_addon(
+        {"labelled": "data/danger"}
+    )

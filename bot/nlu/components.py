@@ -125,9 +125,12 @@ class DangerClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The labelled files are read here, not through Rasa's importer: retrain when they change."""
+        """The labelled files are read here, not through Rasa's importer: retrain when they change.
+
+        Rasa also calls this with the config of a cached stand-in node (without our keys)."""
+        folder = config.get("labelled", cls.get_default_config()["labelled"])
         digest = hashlib.sha256()
-        for path in _labelled_files(config["labelled"]):
+        for path in _labelled_files(folder):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
