@@ -62,6 +62,8 @@ class MiniLM:
         self._tokenizer = tensorflow_text.BertTokenizer(
             str(model_dir / "vocab.txt"), lower_case=True, token_out_type="int32"
         )
+        # Tensors once, not converted from NumPy on every message.
+        self._embeddings = {k: tf.constant(v) for k, v in self._w.items() if k.startswith("embeddings.")}
         self._frozen = [self._constants(i) for i in range(self.layers)]
 
     def layer_weights(self, index: int) -> Dict[str, np.ndarray]:
@@ -82,7 +84,7 @@ class MiniLM:
     def states(self, texts: Sequence[str], layers: int) -> Tuple[tf.Tensor, tf.Tensor]:
         """Token states after the first `layers` pretrained layers, and the mask."""
         ids, mask = self.pieces(texts)
-        w = self._w
+        w = self._embeddings
         x = (
             tf.gather(w["embeddings.word_embeddings.weight"], ids)
             + w["embeddings.position_embeddings.weight"][: ids.shape[1]]
