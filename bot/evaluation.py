@@ -17,21 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Sequence, Set, Tuple
 
-import yaml
+from bot.labelled import Example, load_examples
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "eval" / "eval_set.yml"
 DANGER_INTENT = "immediate_danger"
 
 # A prediction is (is the message an emergency now?, the behaviour ids found).
 Prediction = Tuple[bool, Set[str]]
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    danger: bool
-    behaviours: frozenset
-    tags: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,19 +76,6 @@ class Scores:
             "behaviour_recall": round(self.behaviour_recall, 4),
             "behaviour_micro_f1": round(self.behaviour_f1, 4),
         }
-
-
-def load_examples(path: Path = EVAL_SET) -> List[Example]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        Example(
-            text=item["text"],
-            danger=bool(item["danger"]),
-            behaviours=frozenset(item.get("behaviours") or ()),
-            tags=tuple(item.get("tags") or ()),
-        )
-        for item in data["examples"]
-    ]
 
 
 def score(examples: Sequence[Example], predictions: Iterable[Prediction]) -> Scores:

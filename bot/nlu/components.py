@@ -20,7 +20,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -36,6 +35,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.labelled import load_examples
 from bot.nlu import CAPPED_AT, CAPPED_FROM
 from bot.nlu.danger_model import DangerModel, train_danger_model
 from bot.nlu.encoder import default_encoder
@@ -179,9 +179,9 @@ def _danger_examples(training_data: TrainingData, folder: str) -> Tuple[List[str
     texts = [m.get(TEXT) for m in training_data.intent_examples]
     labels = [m.get(INTENT) == DANGER_INTENT for m in training_data.intent_examples]
     for path in _labelled_files(folder):
-        for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"]:
-            texts.append(example["text"])
-            labels.append(bool(example["danger"]))
+        for example in load_examples(path):
+            texts.append(example.text)
+            labels.append(example.danger)
     return texts, labels
 
 
