@@ -1,0 +1,66 @@
+"""The labelled messages: training data for the danger model (data/danger) and the
+held-out sets that score the bot (tests/eval). Written by people outside the project,
+so they are checked before anything learns from them or is scored on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import pytest
+import yaml
+
+from bot.knowledge import load_knowledge
+from bot.labelled import Example, load_examples
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINING = sorted((ROOT / "data" / "danger").glob("*.yml"))
+HELD_OUT = sorted((ROOT / "tests" / "eval").glob("*.yml"))
+
+
+def examples(paths: List[Path]) -> List[Example]:
+    return [example for path in paths for example in load_examples(path)]
+
+
+def nlu_texts() -> List[str]:
+    """The NLU examples, which also train the danger model."""
+    texts = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            texts += [line.strip()[2:] for line in block.get("examples", "").splitlines() if line.strip()]
+    return texts
+
+
+@pytest.mark.parametrize("path", TRAINING + HELD_OUT, ids=lambda p: p.name)
+def test_every_label_is_a_known_behaviour_and_every_text_is_unique(path: Path):
+    known = set(load_knowledge().behaviours)
+    labelled = load_examples(path)
+    unknown = {b for example in labelled for b in example.behaviours} - known
+    assert not unknown, f"{path.name}: unknown behaviour ids {sorted(unknown)}"
+    texts = [example.text.strip().lower() for example in labelled]
+    assert len(texts) == len(set(texts)), f"{path.name} repeats a message"
+    assert all(texts), f"{path.name} has an empty message"
+
+
+def test_no_held_out_disclosure_is_in_the_training_data():
+    """A held-out message that tells of danger or a behaviour must never also train the
+    model. Different people write the same stock phrases ("hes here", "cant talk hes
+    here") and the same unlabelled questions ("what should I do if he turns up at my
+    work?"); those carry nothing to leak."""
+    training = {example.text.strip().lower() for example in examples(TRAINING)}
+    training |= {text.strip().lower() for text in nlu_texts()}
+    leaked = [
+        example.text
+        for example in examples(HELD_OUT)
+        if (example.danger or example.behaviours)
+        and len(example.text.split()) >= 5
+        and example.text.strip().lower() in training
+    ]
+    assert not leaked
+
+
+def test_each_held_out_set_is_big_enough_to_measure_danger():
+    for path in HELD_OUT:
+        labelled = load_examples(path)
+        assert len(labelled) >= 150, path.name
+        assert sum(example.danger for example in labelled) >= 50, path.name
