@@ -121,7 +121,14 @@ async def socket_conversation(server, *texts: str) -> List[str]:
             if len(replies) > before:
                 await client.sleep(2)
                 break
-    await client.disconnect()
+    # A polite polling disconnect waits out the server's long-poll (about 30 s); the
+    # conversation is over, so close the connection without waiting for it.
+    engine = client.eio
+    await engine.disconnect(abort=True)
+    loops = [engine.read_loop_task, engine.write_loop_task]
+    for task in loops:
+        task.cancel()
+    await asyncio.gather(*loops, return_exceptions=True)
     return replies
 
 
