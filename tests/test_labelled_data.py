@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
-import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.knowledge import load_knowledge
 from bot.labelled import Example, load_examples
@@ -22,13 +22,13 @@ def examples(paths: List[Path]) -> List[Example]:
     return [example for path in paths for example in load_examples(path)]
 
 
+def key(text: str) -> str:
+    return text.strip().lower()
+
+
 def nlu_texts() -> List[str]:
-    """The NLU examples, which also train the danger model."""
-    texts = []
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            texts += [line.strip()[2:] for line in block.get("examples", "").splitlines() if line.strip()]
-    return texts
+    """The NLU examples, read as Rasa reads them: they also train the danger model."""
+    return [message.get("text") for message in load_data(str(ROOT / "data" / "nlu")).intent_examples]
 
 
 @pytest.mark.parametrize("path", TRAINING + HELD_OUT, ids=lambda p: p.name)
@@ -37,7 +37,7 @@ def test_every_label_is_a_known_behaviour_and_every_text_is_unique(path: Path):
     labelled = load_examples(path)
     unknown = {b for example in labelled for b in example.behaviours} - known
     assert not unknown, f"{path.name}: unknown behaviour ids {sorted(unknown)}"
-    texts = [example.text.strip().lower() for example in labelled]
+    texts = [key(example.text) for example in labelled]
     assert len(texts) == len(set(texts)), f"{path.name} repeats a message"
     assert all(texts), f"{path.name} has an empty message"
 
@@ -47,14 +47,14 @@ def test_no_held_out_disclosure_is_in_the_training_data():
     model. Different people write the same stock phrases ("hes here", "cant talk hes
     here") and the same unlabelled questions ("what should I do if he turns up at my
     work?"); those carry nothing to leak."""
-    training = {example.text.strip().lower() for example in examples(TRAINING)}
-    training |= {text.strip().lower() for text in nlu_texts()}
+    training = {key(example.text) for example in examples(TRAINING)}
+    training |= {key(text) for text in nlu_texts()}
     leaked = [
         example.text
         for example in examples(HELD_OUT)
         if (example.danger or example.behaviours)
         and len(example.text.split()) >= 5
-        and example.text.strip().lower() in training
+        and key(example.text) in training
     ]
     assert not leaked
 
