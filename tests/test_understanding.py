@@ -124,3 +124,16 @@ def test_very_long_message_is_read_quickly(analyser):
     analysis = analyser.analyse(text[:2000])
     assert time.perf_counter() - started < 2.0
     assert {"following", "unwanted_contact"} <= set(analysis.behaviour_ids)
+
+
+def test_pattern_words_are_respelled_like_the_messages(knowledge):
+    """language.yml respells a message's "uni" as "university" before matching, so a
+    pattern written with "uni" must be read the same way or it can never match."""
+    from dataclasses import replace
+
+    from bot.nlu.understanding import Analyser
+
+    following = replace(knowledge.behaviours["following"], patterns=("follow * to uni",), exclude=())
+    analyser = Analyser(replace(knowledge, behaviours={"following": following}))
+    assert analyser.analyse("he followed me to uni").behaviour_ids == ["following"]
+    assert analyser.analyse("he followed me to university").behaviour_ids == ["following"]

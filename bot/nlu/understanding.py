@@ -203,7 +203,7 @@ class Analyser:
         patterns = self._all_patterns()
         vocabulary: Set[str] = set()
         for pattern in (p for group in patterns.values() for p in group):
-            vocabulary.update(w.lower() for w in pattern_words(pattern, self._tokenize))
+            vocabulary.update(self._respelled(w) for w in pattern_words(pattern, self._tokenize))
         self.speller = Speller(
             lemmas,
             english_words() if known_words is None else known_words,
@@ -231,7 +231,16 @@ class Analyser:
         return [token.text for token in self.nlp.make_doc(text)]
 
     def _pattern_norm(self, word: str) -> str:
-        return self.speller.lemma(word.lower())
+        return self.speller.lemma(self._respelled(word))
+
+    def _respelled(self, word: str) -> str:
+        """A pattern word as a message's word is read before matching: language.yml
+        respells "uni" as "university" in messages, so a pattern's "uni" must be read
+        the same way or it can never match. Respellings into several words ("everyday"
+        -> "every day") are left as written."""
+        word = word.lower()
+        respelled = self.knowledge.spelling.get(word, word)
+        return word if " " in respelled else respelled.lower()
 
     def _all_patterns(self) -> Dict[str, Sequence[str]]:
         k = self.knowledge
