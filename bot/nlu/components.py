@@ -99,7 +99,7 @@ class DangerClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"labelled": "data/danger", "epochs": 4, "learning_rate": 5e-5, "random_seed": 7}
+        return {"labelled": "data/danger", "tuned_layers": 3, "epochs": 4, "learning_rate": 5e-5, "random_seed": 7}
 
     def __init__(
         self,
@@ -141,6 +141,7 @@ class DangerClassifier(GraphComponent):
             default_encoder(),
             texts,
             labels,
+            tuned_layers=int(self._config["tuned_layers"]),
             epochs=int(self._config["epochs"]),
             learning_rate=float(self._config["learning_rate"]),
             seed=int(self._config["random_seed"]),
