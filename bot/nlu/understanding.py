@@ -238,9 +238,8 @@ class Analyser:
         respells "uni" as "university" in messages, so a pattern's "uni" must be read
         the same way or it can never match. Respellings into several words ("everyday"
         -> "every day") are left as written."""
-        word = word.lower()
-        respelled = self.knowledge.spelling.get(word, word)
-        return word if " " in respelled else respelled.lower()
+        respelled = respell(word, self.knowledge.spelling).text.lower()
+        return word.lower() if " " in respelled else respelled
 
     def _all_patterns(self) -> Dict[str, Sequence[str]]:
         k = self.knowledge
