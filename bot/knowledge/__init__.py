@@ -79,6 +79,15 @@ class DangerRules:
     hypothetical: Tuple[str, ...]
     habitual: Tuple[str, ...]
     exclude: Tuple[str, ...]
+    # Scopes over the whole message: what has ended since ("he's gone now"), a story of
+    # the past told in the present, a dream or memory, and the words that end them.
+    over: Tuple[str, ...]
+    story: Tuple[str, ...]
+    unreal: Tuple[str, ...]
+    memory: Tuple[str, ...]
+    real: Tuple[str, ...]
+    unreal_after: Tuple[str, ...]
+    past_after: Tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,12 @@ CLAUSE_BREAKS = frozenset(
 )
 SENTENCE_ENDS = frozenset({".", "!", "?"})
 # Words by which a clause refers back to the one before it ("that's the 5th time").
-BACK_REFERENCES = frozenset({"again", "another", "it", "that", "thats", "this", "still"})
+BACK_REFERENCES = frozenset(
+    {"again", "another", "it", "that", "thats", "this", "still"}
+    | {"second", "third", "fourth", "fifth", "sixth", "2nd", "3rd", "4th", "5th", "6th", "10th"}
+)
+# Quotation marks: what is inside them is someone else's words ("saying 'i'm outside'").
+QUOTES = frozenset({"'", '"', "“", "”"})
 # "and" starts a new clause when a new subject, auxiliary or time word follows it
 # ("he got into my block and is knocking on my door", "he's outside and keeps ringing").
 AND_STARTS_CLAUSE = frozenset(
@@ -120,8 +125,9 @@ _STOPPED = ("any more", "anymore", "no longer", "not any longer")
 # outside banging on the door" is turning up, "smashing my car on the drive" damage;
 # "he turns up at my work and waits outside" is both.
 DISPLACED_BY: Dict[str, Tuple[str, ...]] = {"loitering": ("turning_up", "property_damage")}
-# A match with one of these verbs is more than a place: "he waits outside".
-WAITING_VERBS = frozenset({"wait", "sit", "stand", "hang", "lurk", "loiter", "camp"})
+# A match with one of these verbs is more than a place: "he waits outside". (Not "sit" or
+# "stand": "he's stood at my door" is the turning up.)
+WAITING_VERBS = frozenset({"wait", "hang", "lurk", "loiter", "camp"})
 # Behaviours done in person: one told in the present ("there's a man going through my
 # bins") in a clause that says now ("outside right now") is a presence.
 IN_PERSON = frozenset({"following", "turning_up", "loitering", "watching", "property_damage"})
@@ -132,10 +138,77 @@ LONG_DURATIONS = frozenset({"days", "weeks", "months", "years", "ages", "while"}
 # "texts keep coming saying he's on his way": the habit is the texts', not his.
 REPORTING_VERBS = frozenset({"say", "tell", "write"})
 SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
+# Scopes over the whole message (danger.yml): what has ended since, a story or a dream.
+DANGER_SCOPES = ("over", "story", "unreal", "memory", "real", "unreal_after", "past_after")
 # Grammar markers are matched on the exact lower-case word: their tense matters.
 EXACT_WORD_GROUPS = frozenset(
     {"danger/now", "danger/past", "danger/negation", "danger/hypothetical", "danger/habitual"}
+    | {f"danger/{scope}" for scope in DANGER_SCOPES}
 )
+# `now` markers that say nothing of the moment against a habit or a story: "omg he's
+# always outside my work", "we've got CCTV of her every night".
+WEAK_NOW = frozenset({"omg", "please", "quick", "quickly", "hurry", "urgent", "urgently"})
+# "he has forced his way in": the perfect tells of now.
+PERFECT = frozenset({"has", "have", "'ve", "ve"})
+# Habitual words that count: a habit only when what they count is a time ("every night",
+# not "every aisle").
+COUNTING = frozenset({"every", "each", "most"})
+# "still behind me 10 min later": "later" after these is a time since, not to come.
+DURATION_UNITS = frozenset({"minute", "min", "mins", "second", "sec", "secs", "hour", "hr", "hrs"})
+# Words that open a clause saying who someone is: "the man who keeps following me".
+RELATIVES = frozenset({"who", "whos", "that", "which"})
+# Capitalised words after "since" that are times, not places.
+CALENDAR = frozenset(
+    {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october"}
+    | {"november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | {"christmas", "easter", "xmas", "new", "the", "then", "last", "we", "he", "she", "they", "my"}
+    | {"his", "her"}
+)
+# What "every", "each" or "most" counts when it tells a habit.
+TIMES = frozenset(
+    {"time", "night", "day", "morning", "evening", "afternoon", "week", "weekend", "shift", "few", "couple"}
+    | {"month", "year", "hour", "minute", "min", "second", "lunchtime", "break", "visit", "term"}
+    | {"lecture", "class", "seminar", "lesson", "session", "meeting", "match", "game", "service", "trip"}
+    | {"journey", "run", "bus", "train", "commute", "holiday", "payday"}
+    | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
+# "keeps turning up": a habit of visits, not a threat that goes on.
+VISIT_VERBS = frozenset({"turn", "show", "come", "pop", "appear", "rock", "drop"})
+# A threat for the next time they meet: "if he sees me", "next time he catches me".
+MEETING_CONDITIONS = frozenset({"if", "when", "once", "whenever"})
+MEETING_VERBS = frozenset({"see", "catch", "spot", "bump"})
+# The stalker's harm to themselves: "he says he'll kill himself if i block him".
+THEMSELVES = frozenset({"himself", "herself", "themselves", "hisself"})
+# `now` markers that name the moment itself: they end a dream or memory scope.
+CLOCK_NOW = frozenset({"now", "rn", "atm", "right", "tonight", "currently", "presently", "as", "this", "at"})
+# An `over` marker followed by one of these is not over: "she's left a voicemail",
+# "he's gone round the back", "he drove off with my daughter", "he's gone quiet", "he's
+# walked off towards my street".
+NOT_OVER_AFTER = frozenset(
+    {"a", "an", "the", "some", "me", "us", "her", "him", "them", "it", "his", "my"}
+    | {"your", "their", "this", "that", "with", "round", "around", "back", "again"}
+    | {"for", "to", "upstairs", "downstairs", "inside", "outside", "in", "into"}
+    | {"through", "quiet", "silent", "mad", "crazy", "missing", "on", "something"}
+    | {"notes", "note", "flowers", "messages", "towards", "toward", "up", "along", "over"}
+)
+# "haven't seen him since" ends a story; "since the divorce" does not.
+SINCE_THEN = frozenset({"then", "and", "but", "so", "thank", "thankfully", "though", "tho"})
+# Words before an `over` marker that make it no ending: "i thought he left", "wait till
+# he's gone", "if he leaves".
+NOT_OVER_BEFORE = frozenset(
+    {"thought", "think", "hope", "hoped", "hoping", "wish", "wished", "pretend"}
+    | {"pretended", "pretending", "assumed", "if", "unless", "when", "once", "till"}
+    | {"until", "before", "after", "whether", "pretends", "seems", "seemed", "like"}
+)
+# A time after these is a start, not the time of a story: "he's been outside since last night".
+NOT_STORY_BEFORE = frozenset({"since", "from", "until", "till", "all", "every", "for"})
+# Past markers that are times, not verbs: they do not stop a story told in the present.
+PAST_TIMES = frozenset(
+    {"ago", "before", "previously", "once", "years", "earlier", "yesterday"}
+    | {"anymore", "any", "more", "no", "longer"}
+)
+# Words that bring the stalker back after an `over` marker: "he left but he's back".
+RETURNS = frozenset({"back", "again", "returned", "return", "returning"})
 
 
 @dataclass(frozen=True)
@@ -295,7 +368,11 @@ class Analyser:
                 or any(t.lower_ == "again" and clauses[t.i] == clauses[start] for t in doc[end:])
             )
 
-        behaviours = self._behaviours(doc, respelled, matches, clauses, happened)
+        # A dream, memory or film tells of nothing done: "dreamt he's outside my window".
+        dreamt = _dreamt(doc, matches, negated)
+        behaviours = self._behaviours(
+            doc, respelled, matches, clauses, lambda b, s, e: happened(b, s, e) and not dreamt(s, e)
+        )
         behaviour_ids = {found.value for found in behaviours}
         danger_cues = self._danger(doc, matches, clauses, negated, stopped)
         return Analysis(
@@ -388,6 +465,13 @@ class Analyser:
                     (e - s == 1 and _irregular_present(doc, s)) or doc[s:e].text.lower() in _STOPPED
                 ):
                     continue
+                # "every aisle", "every platform": a count of places or things, not of times.
+                if label == "danger/habitual" and (
+                    (doc[s].lower_ in COUNTING and not _habit_in_time(doc, s))
+                    # "still behind me 10 min later": a time since, not a time to come.
+                    or (doc[s].lower_ == "later" and s > 0 and doc[s - 1].norm_ in DURATION_UNITS)
+                ):
+                    continue
                 # "if he comes to the door tonight": a time inside a condition is no now;
                 # nor is the now of a long time ("he's been following me for months now").
                 if label == "danger/now" and (
@@ -400,17 +484,26 @@ class Analyser:
                 for token in doc:
                     if _is_year(token):  # "he threatened me back in 2019"
                         starts.setdefault(clauses[token.i], []).append(token.i)
+            if label == "danger/now":
+                for token in doc:
+                    if _since_a_place(doc, token.i, clauses):  # "he's been behind me since Croydon"
+                        starts.setdefault(clauses[token.i], []).append(token.i)
             return starts
 
         now, past, hypothetical, habitual = (
             marker_starts(f"danger/{group}") for group in ("now", "past", "hypothetical", "habitual")
         )
+        # "omg", "please", "we've got": a `now` that names no moment.
+        strong_now = {c: [s for s in starts if not _weak_now(doc, s)] for c, starts in now.items()}
+        strong_now = {c: starts for c, starts in strong_now.items() if starts}
         sentences = _sentence_ids(doc)
+        # A "?" counts as the first token of the next sentence: it ends the one before.
+        questions = {sentences[t.i] - 1 for t in doc if t.text == "?"}
         # "he keeps driving past my house, that's 5 times in the last half hour": a
         # clause that refers back carries its `now` to the rest of the sentence.
         now_sentences = {
             sentences[s]
-            for clause, starts in now.items()
+            for clause, starts in strong_now.items()
             for s in starts
             if any(t.lower_ in BACK_REFERENCES for t in doc if clauses[t.i] == clause)
         }
@@ -426,10 +519,30 @@ class Analyser:
 
         excluded = matches.get("danger/exclude", [])
         stopped_at = [s for s, _ in _spans_of_phrases(doc, _STOPPED)]
-        cues: List[str] = []
-        for start, end in _in_person_now(doc, matches, clauses, now):
-            if not (_overlaps((start, end), excluded) or negated(start) or _supposed(doc, start, clauses)):
-                cues.append(doc[start:end].text)
+        out_of_scope = _scopes(doc, matches, clauses, sentences, now, habitual, hypothetical, negated)
+        cues: List[Tuple[int, int]] = []
+        # A `now` that refers back reaches the whole sentence: "he's ringing the intercom
+        # non-stop, it's been 40 minutes".
+        person_now = dict(strong_now)
+        for starts in strong_now.values():
+            if sentences[starts[0]] in now_sentences:
+                for t in doc:
+                    if sentences[t.i] == sentences[starts[0]]:
+                        person_now.setdefault(clauses[t.i], starts)
+        for start, end in _in_person_now(doc, matches, clauses, person_now):
+            clause = clauses[start]
+            # "now he's there in the car park every time i finish": these days, a habit.
+            these_days = all(_leading_now(doc, s, clauses) for s in person_now[clause]) and any(
+                _habit_in_time(doc, s) for s in habitual.get(clause, [])
+            )
+            if not (
+                _overlaps((start, end), excluded)
+                or negated(start)
+                or _supposed(doc, start, clauses)
+                or _will_come(doc, start, clauses)
+                or these_days
+            ):
+                cues.append((start, end))
         for kind in ("emergency", "presence"):
             for start, end in sorted(matches.get(f"danger/{kind}", [])):
                 clause = clauses[start]
@@ -438,25 +551,55 @@ class Analyser:
                 if kind == "presence" and (
                     _about_self(doc, start, end, clauses)
                     or _elsewhere(doc, end)
+                    or _will_come(doc, start, clauses)
                     or any(t.lower_ in UNCERTAIN for t in doc[max(0, start - FUTURE_REACH) : start])
                 ):
                     continue
+                # Habit: "he waits outside every night"; "every time i leave he says";
+                # "he knocks on my door at night"; "he follows me to work". "Keeps"
+                # does not make a threat a habit: "she keeps saying she'll hurt me".
+                habit = any(
+                    (kind == "presence" and habit_of(s, start))
+                    or (s < start and (doc[s].lower_ not in ONGOING or _visits(doc, s)))
+                    for s in habitual.get(clause, [])
+                    # "the man who keeps following me is stood by the tills": a habit that
+                    # says who he is, before what is happening, is not its habit.
+                    if not (s < start and _describes_who(doc, s))
+                ) or (
+                    _habitual_verb(doc, clauses, clause, end)
+                    if kind == "presence"
+                    else _told_as_habit(doc, start)
+                )
+                # "omg he's always in the car park", "we've got CCTV of her every night": a
+                # `now` that names no moment does not stand against a habit.
+                if (
+                    habit
+                    and clause in now
+                    and sentences[start] not in now_sentences
+                    and all(_weak_now(doc, s) or _leading_now(doc, s, clauses) for s in now[clause])
+                ):
+                    continue
+                # "he'll smash my face in if he sees me": a threat for when they next meet.
+                if kind == "emergency" and _on_meeting(doc, end, clauses):
+                    continue
                 if clause not in now and sentences[start] not in now_sentences:
-                    # A question or condition before the cue: "what if he turns up".
-                    if any(s < end for s in hypothetical.get(clause, [])):
-                        continue
-                    # Habit: "he waits outside every night"; "every time i leave he says";
-                    # "he knocks on my door at night"; "he follows me to work". "Keeps"
-                    # does not make a threat a habit: "she keeps saying she'll hurt me".
-                    if any(
-                        (kind == "presence" and habit_of(s, start))
-                        or (s < start and doc[s].lower_ not in ONGOING)
-                        for s in habitual.get(clause, [])
-                    ) or (
-                        _habitual_verb(doc, clauses, clause, end)
-                        if kind == "presence"
-                        else _told_as_habit(doc, start)
+                    # A question or condition before the cue: "what if he turns up"; in a
+                    # question, anywhere before it in the sentence ("if he ever turned up
+                    # what's the best thing to do, lock the door and ring 999?").
+                    if any(s < end for s in hypothetical.get(clause, [])) or (
+                        sentences[start] in questions
+                        and any(
+                            s < start and sentences[s] == sentences[start]
+                            for ss in hypothetical.values()
+                            for s in ss
+                        )
                     ):
+                        continue
+                    # "he stalked me for 2 years, following me, ringing my house": a clause
+                    # with no verb of its own keeps the tense of the one before it.
+                    if _continues_past(doc, start, clauses, sentences, past):
+                        continue
+                    if habit:
                         continue
                     if kind == "presence" and any(s >= start and clauses[s] == clause for s in stopped_at):
                         continue  # "i don't think he's following me any more"
@@ -467,7 +610,9 @@ class Analyser:
                         and sentences[start] not in now_anywhere
                         and not _present(doc, start, end)
                         and any(
-                            sentences[s] == sentences[start] and habit_of(s, start)
+                            sentences[s] == sentences[start]
+                            and (doc[s].lower_ not in ONGOING or s < start)
+                            and not (s < start and _describes_who(doc, s))
                             for starts in habitual.values()
                             for s in starts
                         )
@@ -475,11 +620,244 @@ class Analyser:
                         continue
                     if not _present(doc, start, end) and (
                         clause in past
+                        or (
+                            kind == "emergency"
+                            and _regular_past(doc, start)
+                            and not (start > 0 and doc[start - 1].lower_ in PERFECT)
+                        )
                         or (kind == "presence" and (clause in stopped or _past_tense(doc, clauses, clause)))
                     ):
                         continue
-                cues.append(doc[start:end].text)
-        return tuple(dict.fromkeys(cues))
+                cues.append((start, end))
+        # "she keeps saying she'll kill herself if he doesn't reply": their own harm,
+        # threatened, is an emergency only with a now ("he's got pills in front of him now").
+        return tuple(
+            dict.fromkeys(
+                doc[start:end].text
+                for start, end in cues
+                if not out_of_scope(start, end)
+                and (
+                    not any(t.lower_ in THEMSELVES for t in doc[start:end])
+                    or any(
+                        sentences[s] == sentences[start] and not _leading_now(doc, s, clauses)
+                        for starts in strong_now.values()
+                        for s in starts
+                    )
+                )
+            )
+        )
+
+
+def _scopes(
+    doc: Doc,
+    matches,
+    clauses: List[int],
+    sentences: List[int],
+    now: Dict[int, List[int]],
+    habitual: Dict[int, List[int]],
+    hypothetical: Dict[int, List[int]],
+    negated: Callable[[int], bool],
+) -> Callable[[int, int], bool]:
+    """The message-wide scopes of danger.yml, as a test of one cue (start, end): true
+    when the cue is told before it ended ("he's outside ... he's gone now"), inside a
+    story of the past told in the present ("so last Tuesday I'm walking home and he's
+    behind me"), or inside a dream or memory ("dreamt he's in the house")."""
+
+    def spans(scope: str) -> List[Tuple[int, int]]:
+        return sorted(matches.get(f"danger/{scope}", []))
+
+    strong_now = {clause: [s for s in starts if not _weak_now(doc, s)] for clause, starts in now.items()}
+    strong_now = {clause: starts for clause, starts in strong_now.items() if starts}
+    now_sentences = {sentences[s] for starts in strong_now.values() for s in starts}
+    past_verbs = {
+        sentences[s]
+        for s, e in matches.get("danger/past", [])
+        if e - s == 1 and doc[s].lower_ not in PAST_TIMES and not _irregular_present(doc, s)
+    } | {sentences[t.i] for t in doc if _regular_past(doc, t.i) or t.lower_ in {"'d", "used"}}
+
+    # A story: a past time opening a sentence told in the present, and the sentences in
+    # the present after it.
+    story_at = [s for s, _ in spans("story") if not (s > 0 and doc[s - 1].lower_ in NOT_STORY_BEFORE)] + [
+        t.i for t in doc if _is_year(t) and not (t.i > 0 and doc[t.i - 1].lower_ in NOT_STORY_BEFORE)
+    ]
+    openers: Dict[int, int] = {}
+    for s in story_at:
+        if sentences[s] not in past_verbs and sentences[s] not in now_sentences:
+            openers[sentences[s]] = min(s, openers.get(sentences[s], s))
+    carried: Set[int] = set()
+    active = False
+    for sentence in range(sentences[-1] + 1 if sentences else 0):
+        if sentence in openers:
+            active = True
+        elif active and sentence not in past_verbs and sentence not in now_sentences:
+            carried.add(sentence)
+        else:
+            active = False
+
+    unreal = [s for s, _ in spans("unreal") + spans("memory") if not negated(s)]
+    real = [s for s, _ in spans("real")]
+    unreal_after = [s for s, _ in spans("unreal_after") if not negated(s)]
+    story_sentences = {sentences[s] for s in story_at}
+    past_after = [
+        s
+        for s, _ in spans("past_after")
+        if sentences[s] in story_sentences and sentences[s] not in now_sentences
+    ]
+
+    def over_valid(s: int, e: int) -> bool:
+        """An ending that holds: not "i thought he left", "she's left a voicemail",
+        "when he leaves", "he usually drives off", "he left but came back"."""
+        clause = clauses[s]
+        return not (
+            (negated(s) and not any(t.lower_ in {"not", "n't", "never"} for t in doc[s:e]))
+            or (e < len(doc) and doc[e].lower_ in NOT_OVER_AFTER)
+            or (
+                doc[e - 1].lower_ == "since"
+                and e < len(doc)
+                and doc[e].is_alpha
+                and doc[e].lower_ not in SINCE_THEN
+            )
+            or any(doc[i].lower_ in NOT_OVER_BEFORE for i in range(s) if clauses[i] == clause)
+            or clause in habitual
+            or clause in hypothetical
+            or any(doc[i].lower_ in RETURNS for i in range(e, len(doc)) if sentences[i] == sentences[s])
+        )
+
+    # "he just messaged 'im outside' but he's in Spain": said to be elsewhere is an ending too.
+    elsewhere = [
+        s
+        for s, e in spans("presence")
+        if _elsewhere(doc, e) and doc[s].lower_ in THIRD_PERSON and s > 0 and doc[s - 1].lower_ == "but"
+    ]
+    over = [s for s, e in spans("over") if over_valid(s, e)] + [s for s in elsewhere if not negated(s)]
+
+    def out_of_scope(start: int, end: int) -> bool:
+        sentence, clause = sentences[start], clauses[start]
+        # "he's gone now" ends what came before it, and what its own clause tells of
+        # ("he's just left after an hour of screaming at the door").
+        if any(s > start for s in over + unreal_after + past_after) or any(
+            clauses[s] == clause for s in over
+        ):
+            return True
+        if clause in strong_now:
+            # "i keep having flashbacks, but this isn't one, he's behind me now"; not
+            # "dreamt he's in the house and i'm hiding" (a cue read as a `now`).
+            if any(doc[s].lower_ in CLOCK_NOW for s in strong_now[clause]):
+                return False
+        elif sentence in carried or (sentence in openers and openers[sentence] < start):
+            return True
+        return any(
+            u < start and sentences[u] == sentence and not any(u < r < end for r in real) for u in unreal
+        )
+
+    return out_of_scope
+
+
+def _will_come(doc: Doc, start: int, clauses: List[int]) -> bool:
+    """A bare "come" after "will" with no new subject between: "she is afraid he will come
+    to England", "she'll tell the family and come to his house" (not "he's coming")."""
+    if doc[start].lower_ != "come":
+        return False
+    i = start - 1
+    while i >= 0 and clauses[i] == clauses[start] and doc[i].lower_ not in SUBJECTS:
+        if doc[i].lower_ in FUTURE_WORDS:
+            return True
+        i -= 1
+    return i >= 0 and clauses[i] == clauses[start] and i > 0 and doc[i + 1].lower_ in FUTURE_WORDS
+
+
+def _habit_in_time(doc: Doc, s: int) -> bool:
+    """The habitual marker at s is about time ("every time i finish", "always"), not
+    about places or things ("buzzing every flat") nor "keeps"."""
+    if doc[s].lower_ in ONGOING:
+        return False
+    if doc[s].lower_ in COUNTING:
+        following = [t for t in doc[s + 1 : s + 4] if t.lower_ not in {"single", "other", "of", "the"}]
+        return bool(following) and (following[0].norm_ in TIMES or following[0].like_num)
+    return True
+
+
+def _visits(doc: Doc, s: int) -> bool:
+    """The `keep` at s is of visits: "she keeps turning up at my halls and knocking"."""
+    return s + 1 < len(doc) and doc[s + 1].norm_ in VISIT_VERBS
+
+
+def _leading_now(doc: Doc, s: int, clauses: List[int]) -> bool:
+    """A "now" opening its clause means these days: "now he's there every time i finish"."""
+    i = s - 1
+    while (
+        i >= 0
+        and clauses[i] == clauses[s]
+        and (doc[i].is_punct or doc[i].lower_ in {"and", "but", "so", "even"})
+    ):
+        i -= 1
+    return doc[s].lower_ == "now" and (i < 0 or clauses[i] != clauses[s])
+
+
+def _on_meeting(doc: Doc, end: int, clauses: List[int]) -> bool:
+    """A threat for when they next meet, after it in its clause: "he's going to hurt me
+    next time he sees me", "she'll smash my face in if she sees me with anyone"."""
+    for i in range(end, len(doc)):
+        if clauses[i] != clauses[end - 1]:
+            return False
+        word = doc[i].lower_
+        after = i + 2 if word == "next" else i + 1
+        if (
+            (
+                word in MEETING_CONDITIONS
+                or (word == "next" and after < len(doc) and doc[after - 1].lower_ == "time")
+            )
+            and after < len(doc)
+            and doc[after].lower_ in THIRD_PERSON
+            and any(t.norm_ in MEETING_VERBS for t in doc[after + 1 : after + 1 + FUTURE_REACH])
+        ):
+            return True
+    return False
+
+
+def _continues_past(doc: Doc, start: int, clauses: List[int], sentences: List[int], past) -> bool:
+    """The cue opens a clause with a participle and no subject ("..., following me,")
+    after a clause in the past in the same sentence."""
+    clause = clauses[start]
+    first = start
+    while first > 0 and clauses[first - 1] == clause:
+        first -= 1
+    while first < start and (doc[first].is_punct or doc[first].lower_ in {"and", "or", "then"}):
+        first += 1
+    if first != start or not doc[start].lower_.endswith("ing") or first == 0:
+        return False
+    before = first - 1
+    while before >= 0 and doc[before].is_punct:
+        before -= 1
+    return (
+        before >= 0
+        and sentences[before] == sentences[start]
+        and (clauses[before] in past or _past_tense(doc, clauses, clauses[before]))
+    )
+
+
+def _dreamt(doc: Doc, matches, negated: Callable[[int], bool]) -> Callable[[int, int], bool]:
+    """Spans told inside a dream, memory or screen (danger.yml `unreal`, up to a `real`
+    word, in its sentence) or looked back on as one (`unreal_after`)."""
+    sentences = _sentence_ids(doc)
+    unreal = [s for s, _ in matches.get("danger/unreal", []) if not negated(s)]
+    real = [s for s, _ in matches.get("danger/real", [])]
+    after = [s for s, _ in matches.get("danger/unreal_after", []) if not negated(s)]
+
+    def inside(start: int, end: int) -> bool:
+        return any(s > start for s in after) or any(
+            u < start and sentences[u] == sentences[start] and not any(u < r < end for r in real)
+            for u in unreal
+        )
+
+    return inside
+
+
+def _weak_now(doc: Doc, s: int) -> bool:
+    """The `now` marker at s says nothing of the moment: "omg", "please", "we've got"."""
+    word = doc[s].lower_
+    following = doc[s + 1].lower_ if s + 1 < len(doc) else ""
+    return word in WEAK_NOW or (word == "oh" and following == "my") or following == "got"
 
 
 def _in_person_now(doc: Doc, matches, clauses: List[int], now: Dict[int, List[int]]) -> List[Tuple[int, int]]:
@@ -497,10 +875,50 @@ def _in_person_now(doc: Doc, matches, clauses: List[int], now: Dict[int, List[in
                 clause in now
                 and not _overlaps((start, end), excluded)
                 and not _about_self(doc, start, end, clauses)
-                and (bare or any(_is_present_be(doc, i) for i in range(end) if clauses[i] == clause))
+                and (
+                    bare
+                    or any(
+                        _is_present_be(doc, i) or _been_doing(doc, i)
+                        for i in range(end)
+                        if clauses[i] == clause
+                    )
+                )
             ):
                 found.append((start, end))
     return sorted(found)
+
+
+def _describes_who(doc: Doc, s: int) -> bool:
+    """The habitual marker at s is in a relative clause: "the man who keeps following me",
+    "the regular who's always asking for my number"."""
+    i = s - 1
+    while i >= 0 and doc[i].lower_ in BE_ADVERBS | {"'s", "is", "has", "'ve", "been"}:
+        i -= 1
+    return i >= 0 and doc[i].lower_ in RELATIVES
+
+
+def _since_a_place(doc: Doc, i: int, clauses: List[int]) -> bool:
+    """ "since" and a place named with a capital, after "been" in its clause: "he's been
+    behind me since Croydon", "since Otley Rd" (not "since March", "since Christmas")."""
+    if doc[i].lower_ != "since" or i + 1 >= len(doc):
+        return False
+    place = doc[i + 1]
+    return (
+        place.is_title
+        and place.text != "I"
+        and place.lower_ not in CALENDAR
+        and not doc.text.isupper()
+        and any(
+            doc[j].lower_ == "been" and j > 0 and doc[j - 1].lower_ in PERFECT | PRESENT_BE
+            for j in range(i)
+            if clauses[j] == clauses[i]
+        )
+    )
+
+
+def _been_doing(doc: Doc, i: int) -> bool:
+    """Token i is "been" before a present participle: "he's been knocking for 20 mins"."""
+    return doc[i].lower_ == "been" and i + 1 < len(doc) and doc[i + 1].lower_.endswith("ing")
 
 
 def _is_year(token: Token) -> bool:
@@ -528,7 +946,7 @@ def _new_subject_within(doc: Doc, start: int, end: int, clauses: List[int]) -> b
 def _about_self(doc: Doc, start: int, end: int, clauses: List[int]) -> bool:
     """The cue's subject, just before it, is the writer: "i'm in my flat", "i'm sitting
     in my car"; not "i can see him in my garden", nor the passive "i'm being followed"."""
-    if any(t.lower_ == "being" for t in doc[start:end]):
+    if any(t.lower_ == "being" for t in doc[start:end]) or _quoted(doc, start):
         return False
     steps, i = 0, end - 1  # adverbs are free: "i'm just sitting in my car"
     while i >= 0 and steps <= FUTURE_REACH:
@@ -541,17 +959,31 @@ def _about_self(doc: Doc, start: int, end: int, clauses: List[int]) -> bool:
     return False
 
 
+def _quoted(doc: Doc, i: int) -> bool:
+    """Token i is inside quotation marks in its sentence: "saying 'i'm outside'" is his."""
+    marks = 0
+    j = i - 1
+    while j >= 0 and doc[j].text not in SENTENCE_ENDS:
+        marks += doc[j].text in QUOTES
+        j -= 1
+    return marks % 2 == 1
+
+
 def _past_tense(doc: Doc, clauses: List[int], clause: int) -> bool:
     """A regular past verb in the clause ("he followed me", "he walked out behind me");
     irregular ones are `past` markers. Not after a present "be" ("he's parked outside")
     nor after "just" ("he just pulled up")."""
-    return any(
+    return any(_regular_past(doc, token.i) for token in doc if clauses[token.i] == clause)
+
+
+def _regular_past(doc: Doc, i: int) -> bool:
+    """Token i is a regular past verb, not after a present "be" nor "just"."""
+    token = doc[i]
+    return (
         token.is_alpha
         and token.lower_.endswith("ed")
         and token.norm_ != token.lower_
-        and not (token.i > 0 and doc[token.i - 1].lower_ in PRESENT_BE | {"just"})
-        for token in doc
-        if clauses[token.i] == clause
+        and not (i > 0 and doc[i - 1].lower_ in PRESENT_BE | {"just"})
     )
 
 
@@ -591,8 +1023,8 @@ def _irregular_present(doc: Doc, i: int) -> bool:
 def _is_present_be(doc: Doc, i: int) -> bool:
     """Token i is present-tense "be" (or "has got"), not "has" before a past participle:
     "he's outside", "he's sat there", "he's got in", but not "he's been", "he's waited"."""
-    if doc[i].lower_ not in PRESENT_BE:
-        return False
+    if doc[i].lower_ not in PRESENT_BE or (doc[i].lower_ == "am" and i > 0 and doc[i - 1].like_num):
+        return False  # "at 4am"
     after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
     return after not in PAST_AUXILIARIES and not (doc[i].lower_ in {"'s", "s"} and after.endswith("ed"))
 
