@@ -53,6 +53,9 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "I'm hiding in the bathroom",
         "he says he's going to kill me",
         "i want to end my life",
+        "hes like 10 steps behind me",
+        "he's blocking my car in and won't move",
+        "im on the bridge",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -70,6 +73,10 @@ def test_immediate_danger_is_caught(analyser, text):
         "can you help me",
         "he has never hurt me",
         "what should I do if he turns up?",
+        "he was banging on the door for an hour, he's gone now, I watched him drive off",
+        "He's standing outside my window. That's the nightmare I keep having",
+        "so last Tuesday I'm walking home and he's right behind me",
+        "he says he'll smash my face in if he sees me",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
