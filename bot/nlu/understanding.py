@@ -519,7 +519,7 @@ class Analyser:
 
         excluded = matches.get("danger/exclude", [])
         stopped_at = [s for s, _ in _spans_of_phrases(doc, _STOPPED)]
-        out_of_scope = _scopes(doc, matches, clauses, sentences, now, habitual, hypothetical, negated)
+        out_of_scope = _scopes(doc, matches, clauses, sentences, strong_now, habitual, hypothetical, negated)
         cues: List[Tuple[int, int]] = []
         # A `now` that refers back reaches the whole sentence: "he's ringing the intercom
         # non-stop, it's been 40 minutes".
@@ -653,7 +653,7 @@ def _scopes(
     matches,
     clauses: List[int],
     sentences: List[int],
-    now: Dict[int, List[int]],
+    strong_now: Dict[int, List[int]],
     habitual: Dict[int, List[int]],
     hypothetical: Dict[int, List[int]],
     negated: Callable[[int], bool],
@@ -666,8 +666,6 @@ def _scopes(
     def spans(scope: str) -> List[Tuple[int, int]]:
         return sorted(matches.get(f"danger/{scope}", []))
 
-    strong_now = {clause: [s for s in starts if not _weak_now(doc, s)] for clause, starts in now.items()}
-    strong_now = {clause: starts for clause, starts in strong_now.items() if starts}
     now_sentences = {sentences[s] for starts in strong_now.values() for s in starts}
     past_verbs = {
         sentences[s]
