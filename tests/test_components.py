@@ -25,7 +25,7 @@ def test_diets_alarm_stands_when_the_rules_saw_no_danger_words_and_no_danger_mod
 
 
 def test_the_danger_model_raises_the_alarm_the_rules_missed(analyser):
-    text = "at a party and my ex just turned up. I'm hiding upstairs"
+    text = "the back gate just went and the security light is on, he said he would come tonight"
     assert not analyser.analyse(text).danger
     assert decide(analyser, text, {"name": "describe_behaviour", "confidence": 0.99}, model_danger=True) == (
         "immediate_danger"

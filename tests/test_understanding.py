@@ -56,6 +56,8 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "hes like 10 steps behind me",
         "he's blocking my car in and won't move",
         "im on the bridge",
+        "he left an hour ago but he's back outside now",
+        "at a party and my ex just turned up. I'm hiding upstairs",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -144,3 +146,17 @@ def test_pattern_words_are_respelled_like_the_messages(knowledge):
     analyser = Analyser(replace(knowledge, behaviours={"following": following}))
     assert analyser.analyse("he followed me to uni").behaviour_ids == ["following"]
     assert analyser.analyse("he followed me to university").behaviour_ids == ["following"]
+
+
+def test_an_underscore_joins_the_words_of_one_alternative(knowledge):
+    """ "log_in_to|log_into my" is "log in to my" or "log into my"; written with spaces,
+    "log in to|into my" would need "log in" before either."""
+    from dataclasses import replace
+
+    from bot.nlu.understanding import Analyser
+
+    hacking = replace(knowledge.behaviours["hacking_spyware"], patterns=("log_in_to|log_into my",), exclude=())
+    analyser = Analyser(replace(knowledge, behaviours={"hacking_spyware": hacking}))
+    for text in ("he can log in to my email", "he can log into my email"):
+        assert analyser.analyse(text).behaviour_ids == ["hacking_spyware"], text
+    assert analyser.analyse("he can log in into my email").behaviour_ids == []

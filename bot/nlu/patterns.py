@@ -3,6 +3,8 @@
     follow * home|work      "follow", up to 3 other words, then "home" or "work"
     ?really scared          "really" is optional
     **                      up to 6 other words
+    what_is|whats the       "what is" or "whats", then "the": `_` joins the words of one
+                            alternative (a space would start the next word of the pattern)
 
 Every word is reduced with the same `norm` function used on messages, so a
 pattern written as "following" also matches "followed", "folowing" and "follows".
@@ -26,9 +28,13 @@ def pattern_words(pattern: str, tokenize: Callable[[str], Sequence[str]]) -> Lis
     for item in pattern.split():
         if item in GAPS:
             continue
-        for alternative in item.lstrip("?").split("|"):
+        for alternative in _alternatives(item):
             words.extend(tokenize(alternative))
     return words
+
+
+def _alternatives(item: str) -> List[str]:
+    return [alternative.replace("_", " ") for alternative in item.lstrip("?").split("|")]
 
 
 def compile_pattern(
@@ -50,7 +56,7 @@ def compile_pattern(
         optional = item.startswith("?")
         alternatives = [
             [norm(word) for word in tokenize(alternative)]
-            for alternative in item.lstrip("?").split("|")
+            for alternative in _alternatives(item)
             if alternative
         ]
         single = sorted({alt[0] for alt in alternatives if len(alt) == 1})
