@@ -82,3 +82,15 @@ def test_the_fingerprint_works_for_rasas_cached_stand_in_node():
     assert DangerClassifier.fingerprint_addon({"output": None}) == DangerClassifier.fingerprint_addon(
         {"labelled": "data/danger"}
     )
+
+
+def test_each_epoch_trains_on_every_message_once_in_batches_of_similar_length():
+    from bot.nlu.danger_model import _length_grouped_batches
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 150, size=1000)
+    batches = _length_grouped_batches(lengths, 32, rng)
+    assert sorted(np.concatenate(batches)) == list(range(1000))
+    padded = sum(len(b) * lengths[b].max() for b in batches)
+    assert lengths.sum() / padded > 0.8  # random batches of 32: about 0.55 here
+    assert _length_grouped_batches(lengths, 32, rng)[0].tolist() != batches[0].tolist()

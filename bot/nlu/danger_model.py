@@ -122,13 +122,28 @@ def train_danger_model(
         optimiser.apply_gradients(zip(tape.gradient(loss, variables), variables))  # noqa: B905
         return loss
 
+    lengths = np.array([len(states[i]) for i in range(len(y))])
     for _ in range(epochs):
-        shuffled = rng.permutation(len(y))
-        for start in range(0, len(shuffled), batch_size):
-            batch = shuffled[start : start + batch_size]
+        for batch in _length_grouped_batches(lengths, batch_size, rng):
             x, mask = _pad([states[i] for i in batch])
             step(x, mask, tf.constant(y[batch]), tf.constant(weight[batch]))
     return model
+
+
+def _length_grouped_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> List[np.ndarray]:
+    """Batches of similar length, in random order: random batches padded every message to
+    the longest of 32, so two thirds of the tuned layers' work was padding.
+
+    As Hugging Face's LengthGroupedSampler: shuffle, sort each run of 16 batches by
+    length, cut it into batches, shuffle the batches."""
+    shuffled = rng.permutation(len(lengths))
+    run = batch_size * 16
+    batches = []
+    for start in range(0, len(shuffled), run):
+        chunk = shuffled[start : start + run]
+        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def _pad(states: Sequence[np.ndarray]) -> Tuple[tf.Tensor, tf.Tensor]:
