@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.nlu.danger_model import DangerEnsemble, train_danger_ensemble
+from bot.nlu.danger_model import DangerModel, train_danger_model
 from bot.nlu.encoder import default_encoder
 
 
@@ -53,17 +53,14 @@ SAFE = [
 
 
 def test_the_danger_model_learns_and_keeps_what_it_learnt(encoder, tmp_path):
-    model = train_danger_ensemble(
-        encoder, DANGER + SAFE, [True] * 6 + [False] * 6, seeds=(7, 11), epochs=12, learning_rate=1e-3
+    model = train_danger_model(
+        encoder, DANGER + SAFE, [True] * 6 + [False] * 6, epochs=12, learning_rate=1e-3
     )
     danger, safe = model.probability(DANGER), model.probability(SAFE)
     assert danger.min() > 0.5 > safe.max()
-    first, second = (DangerEnsemble([member]).probability(DANGER + SAFE) for member in model.members)
-    assert not np.allclose(first, second, atol=1e-3), "the seeds should give two different models"
-    assert np.allclose((first + second) / 2, np.concatenate([danger, safe]), atol=1e-5)
 
     model.save(tmp_path)
-    reloaded = DangerEnsemble.load(tmp_path, encoder)
+    reloaded = DangerModel.load(tmp_path, encoder)
     assert np.allclose(reloaded.probability(DANGER + SAFE), np.concatenate([danger, safe]), atol=1e-5)
     assert reloaded.probability([]).shape == (0,)
 
@@ -85,15 +82,3 @@ def test_the_fingerprint_works_for_rasas_cached_stand_in_node():
     assert DangerClassifier.fingerprint_addon({"output": None}) == DangerClassifier.fingerprint_addon(
         {"labelled": "data/danger"}
     )
-
-
-def test_each_epoch_trains_on_every_message_once_in_batches_of_similar_length():
-    from bot.nlu.danger_model import _length_grouped_batches
-
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(5, 150, size=1000)
-    batches = _length_grouped_batches(lengths, 32, rng)
-    assert sorted(np.concatenate(batches)) == list(range(1000))
-    padded = sum(len(b) * lengths[b].max() for b in batches)
-    assert lengths.sum() / padded > 0.8  # random batches of 32: about 0.55 here
-    assert _length_grouped_batches(lengths, 32, rng)[0].tolist() != batches[0].tolist()

@@ -37,7 +37,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.labelled import load_examples
 from bot.nlu import CAPPED_AT, CAPPED_FROM
-from bot.nlu.danger_model import DangerEnsemble, train_danger_ensemble
+from bot.nlu.danger_model import DangerModel, train_danger_model
 from bot.nlu.encoder import default_encoder
 from bot.nlu.understanding import Analysis, default_analyser
 
@@ -99,20 +99,14 @@ class DangerClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {
-            "labelled": "data/danger",
-            "tuned_layers": 3,
-            "epochs": 4,
-            "learning_rate": 5e-5,
-            "random_seeds": [7, 11],
-        }
+        return {"labelled": "data/danger", "tuned_layers": 3, "epochs": 4, "learning_rate": 5e-5, "random_seed": 7}
 
     def __init__(
         self,
         config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[DangerEnsemble] = None,
+        model: Optional[DangerModel] = None,
     ) -> None:
         self._config = config
         self._storage = model_storage
@@ -143,14 +137,14 @@ class DangerClassifier(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = _danger_examples(training_data, self._config["labelled"])
         logger.info("Training the danger model on %d messages (%d in danger).", len(texts), sum(labels))
-        self._model = train_danger_ensemble(
+        self._model = train_danger_model(
             default_encoder(),
             texts,
             labels,
-            seeds=[int(seed) for seed in self._config["random_seeds"]],
             tuned_layers=int(self._config["tuned_layers"]),
             epochs=int(self._config["epochs"]),
             learning_rate=float(self._config["learning_rate"]),
+            seed=int(self._config["random_seed"]),
         )
         with self._storage.write_to(self._resource) as directory:
             self._model.save(directory)
@@ -166,7 +160,7 @@ class DangerClassifier(GraphComponent):
         **kwargs: Any,
     ) -> DangerClassifier:
         with model_storage.read_from(resource) as directory:
-            model = DangerEnsemble.load(directory, default_encoder())
+            model = DangerModel.load(directory, default_encoder())
         return cls(config, model_storage, resource, model)
 
     def process(self, messages: List[Message]) -> List[Message]:

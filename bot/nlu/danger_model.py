@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -74,59 +74,9 @@ class DangerModel:
             return cls(encoder, tuned, tf.constant(arrays["head/weight"]), tf.constant(arrays["head/bias"]))
 
 
-@dataclass
-class DangerEnsemble:
-    """Danger models trained alike but for their seed; their probabilities averaged.
-
-    Why: a single model's alarm moved with its seed as much as with any setting (README
-    "Measured"), so the threshold that caught every emergency moved too; the average of
-    two is steadier and gave fewer false alarms at full recall on the spent sets."""
-
-    members: List[DangerModel]
-
-    def probability(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0,), dtype=np.float32)
-        first = self.members[0]
-        x, mask = first.encoder.states(texts, first.frozen_layers)
-        return np.mean([tf.sigmoid(member.logits(x, mask)).numpy() for member in self.members], axis=0)
-
-    def save(self, directory: Path) -> None:
-        for i, member in enumerate(self.members):
-            (directory / f"member_{i}").mkdir()
-            member.save(directory / f"member_{i}")
-
-    @classmethod
-    def load(cls, directory: Path, encoder: MiniLM) -> DangerEnsemble:
-        members = sorted(directory.glob("member_*"), key=lambda d: int(d.name.split("_")[1]))
-        return cls([DangerModel.load(member, encoder) for member in members])
-
-
-def train_danger_ensemble(
-    encoder: MiniLM, texts: Sequence[str], labels: Sequence[bool], seeds: Sequence[int], **settings: Any
-) -> DangerEnsemble:
-    """One model per seed, on the frozen states computed once."""
-    frozen = encoder.layers - int(settings.get("tuned_layers", 3))
-    states = _frozen_states(encoder, texts, frozen)
-    return DangerEnsemble([_fit(encoder, states, labels, seed=seed, **settings) for seed in seeds])
-
-
-def _frozen_states(encoder: MiniLM, texts: Sequence[str], frozen: int) -> List[np.ndarray]:
-    """Each text's states after the frozen layers, in batches of similar length."""
-    order = np.argsort([len(t) for t in texts])
-    states: Dict[int, np.ndarray] = {}
-    for start in range(0, len(order), 64):
-        batch = order[start : start + 64]
-        x, mask = encoder.states([texts[i] for i in batch], frozen)
-        for row, i in enumerate(batch):
-            length = int(mask[row].numpy().sum())
-            states[i] = x[row, :length].numpy()
-    return [states[i] for i in range(len(texts))]
-
-
-def _fit(
+def train_danger_model(
     encoder: MiniLM,
-    states: List[np.ndarray],
+    texts: Sequence[str],
     labels: Sequence[bool],
     tuned_layers: int = 3,
     epochs: int = 4,
@@ -134,7 +84,7 @@ def _fit(
     batch_size: int = 32,
     seed: int = 7,
 ) -> DangerModel:
-    """Fine-tunes the top layers and a logistic head on the frozen states and labels."""
+    """Fine-tunes the top layers and a logistic head on `texts`, `labels`."""
     tf.random.set_seed(seed)
     rng = np.random.default_rng(seed)
     frozen = encoder.layers - tuned_layers
@@ -148,6 +98,15 @@ def _fit(
         tf.Variable(tf.zeros(())),
     )
     y = np.asarray(labels, dtype=np.float32)
+    # Each text's frozen states, computed once, in batches of similar length.
+    order = np.argsort([len(t) for t in texts])
+    states = {}
+    for start in range(0, len(order), 64):
+        batch = order[start : start + 64]
+        x, mask = encoder.states([texts[i] for i in batch], frozen)
+        for row, i in enumerate(batch):
+            length = int(mask[row].numpy().sum())
+            states[i] = x[row, :length].numpy()
     positive = float(y.mean()) if len(y) else 0.5
     weight = np.where(y > 0, (1 - positive) / max(positive, 1e-6), 1.0).astype(np.float32)
     variables = [v for layer in model.tuned for v in layer.values()] + [model.head_weight, model.head_bias]
@@ -163,28 +122,13 @@ def _fit(
         optimiser.apply_gradients(zip(tape.gradient(loss, variables), variables))  # noqa: B905
         return loss
 
-    lengths = np.array([len(states[i]) for i in range(len(y))])
     for _ in range(epochs):
-        for batch in _length_grouped_batches(lengths, batch_size, rng):
+        shuffled = rng.permutation(len(y))
+        for start in range(0, len(shuffled), batch_size):
+            batch = shuffled[start : start + batch_size]
             x, mask = _pad([states[i] for i in batch])
             step(x, mask, tf.constant(y[batch]), tf.constant(weight[batch]))
     return model
-
-
-def _length_grouped_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> List[np.ndarray]:
-    """Batches of similar length, in random order: random batches padded every message to
-    the longest of 32, so two thirds of the tuned layers' work was padding.
-
-    As Hugging Face's LengthGroupedSampler: shuffle, sort each run of 16 batches by
-    length, cut it into batches, shuffle the batches."""
-    shuffled = rng.permutation(len(lengths))
-    run = batch_size * 16
-    batches = []
-    for start in range(0, len(shuffled), run):
-        chunk = shuffled[start : start + run]
-        chunk = chunk[np.argsort(-lengths[chunk], kind="stable")]
-        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
-    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def _pad(states: Sequence[np.ndarray]) -> Tuple[tf.Tensor, tf.Tensor]:
