@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 
@@ -135,15 +137,18 @@ def test_very_long_message_is_read_quickly(analyser):
     assert {"following", "unwanted_contact"} <= set(analysis.behaviour_ids)
 
 
+def _analyser_knowing_only(knowledge, behaviour_id: str, pattern: str):
+    """An analyser whose one behaviour is recognised by `pattern` alone."""
+    from bot.nlu.understanding import Analyser
+
+    behaviour = replace(knowledge.behaviours[behaviour_id], patterns=(pattern,), exclude=())
+    return Analyser(replace(knowledge, behaviours={behaviour_id: behaviour}))
+
+
 def test_pattern_words_are_respelled_like_the_messages(knowledge):
     """language.yml respells a message's "uni" as "university" before matching, so a
     pattern written with "uni" must be read the same way or it can never match."""
-    from dataclasses import replace
-
-    from bot.nlu.understanding import Analyser
-
-    following = replace(knowledge.behaviours["following"], patterns=("follow * to uni",), exclude=())
-    analyser = Analyser(replace(knowledge, behaviours={"following": following}))
+    analyser = _analyser_knowing_only(knowledge, "following", "follow * to uni")
     assert analyser.analyse("he followed me to uni").behaviour_ids == ["following"]
     assert analyser.analyse("he followed me to university").behaviour_ids == ["following"]
 
@@ -151,12 +156,7 @@ def test_pattern_words_are_respelled_like_the_messages(knowledge):
 def test_an_underscore_joins_the_words_of_one_alternative(knowledge):
     """ "log_in_to|log_into my" is "log in to my" or "log into my"; written with spaces,
     "log in to|into my" would need "log in" before either."""
-    from dataclasses import replace
-
-    from bot.nlu.understanding import Analyser
-
-    hacking = replace(knowledge.behaviours["hacking_spyware"], patterns=("log_in_to|log_into my",), exclude=())
-    analyser = Analyser(replace(knowledge, behaviours={"hacking_spyware": hacking}))
+    analyser = _analyser_knowing_only(knowledge, "hacking_spyware", "log_in_to|log_into my")
     for text in ("he can log in to my email", "he can log into my email"):
         assert analyser.analyse(text).behaviour_ids == ["hacking_spyware"], text
     assert analyser.analyse("he can log in into my email").behaviour_ids == []
