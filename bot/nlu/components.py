@@ -381,10 +381,7 @@ def _override_intent(
         return BAD_INPUT_INTENT
     if mostly_non_latin(text):
         return OTHER_LANGUAGE_INTENT
-    # The rules' behaviours only: they read English words, while the learned reader also
-    # finds behaviours in other languages ("il me suit partout"), which must still get the
-    # other-language reply.
-    if analysis.rule_behaviours and (confidence < threshold or name in REPLACEABLE_BY_DISCLOSURE):
+    if analysis.behaviours and (confidence < threshold or name in REPLACEABLE_BY_DISCLOSURE):
         return DESCRIBE_INTENT
     if analysis.services and (confidence < threshold or (name == DESCRIBE_INTENT and is_question(text))):
         return SERVICE_INTENT

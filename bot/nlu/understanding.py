@@ -228,8 +228,6 @@ class Found:
 @dataclass(frozen=True)
 class Analysis:
     behaviours: Tuple[Found, ...] = ()
-    # The rules' own behaviours, before the learned reader's are combined in.
-    rule_behaviours: FrozenSet[str] = frozenset()
     danger: bool = False
     danger_cues: Tuple[str, ...] = ()
     # Danger words were there but the rules judged them not happening now
@@ -387,7 +385,6 @@ class Analyser:
         danger_cues = self._danger(doc, matches, clauses, negated, stopped)
         return Analysis(
             behaviours=behaviours,
-            rule_behaviours=frozenset(rule_ids),
             danger=bool(danger_cues),
             danger_cues=danger_cues,
             danger_ruled_out=not danger_cues and _danger_words(matches),
