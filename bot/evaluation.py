@@ -103,11 +103,9 @@ def score(examples: Sequence[Example], predictions: Iterable[Prediction]) -> Sco
     return scores
 
 
-def by_reader(
-    examples: Sequence[Example], probabilities: Dict[str, float], behaviours: Dict[str, Dict[str, float]]
-) -> Dict[str, Dict[str, float]]:
-    """Each reader alone: the rules' danger and behaviours, the danger model at a few
-    thresholds (to choose its threshold on a validation set), the behaviour model at 0.5."""
+def by_reader(examples: Sequence[Example], probabilities: Dict[str, float]) -> Dict[str, Dict[str, float]]:
+    """Danger recall and false alarms of each reader alone: the rules, and the danger
+    model at a few thresholds (to choose its threshold on a validation set)."""
     rules = rules_predictor()
     readers: Dict[str, Callable[[str], bool]] = {"rules": lambda text: rules(text)[0]}
     for threshold in (0.3, 0.5, 0.7, 0.9):
@@ -118,16 +116,6 @@ def by_reader(
         result[name] = {
             "danger_recall": round(scores.danger_recall, 4),
             "danger_false_alarm_rate": round(scores.false_alarm_rate, 4),
-        }
-    result["rules"]["behaviour_micro_f1"] = round(
-        score(examples, (rules(e.text) for e in examples)).behaviour_f1, 4
-    )
-    if behaviours:
-        learned = (
-            (e.danger, {b for b, p in behaviours.get(e.text, {}).items() if p >= 0.5}) for e in examples
-        )
-        result["behaviour_model>=0.5"] = {
-            "behaviour_micro_f1": round(score(examples, learned).behaviour_f1, 4)
         }
     return result
 
@@ -144,11 +132,8 @@ def rules_predictor() -> Callable[[str], Prediction]:
     return predict
 
 
-def model_predictor(
-    model_path: str, probabilities: Dict[str, float], behaviours: Dict[str, Dict[str, float]]
-) -> Callable[[str], Prediction]:
-    """Predictions through the trained model; records each text's danger_probability and
-    behaviour_probabilities."""
+def model_predictor(model_path: str, probabilities: Dict[str, float]) -> Callable[[str], Prediction]:
+    """Predictions through the trained model; records each text's danger_probability."""
     import logging
 
     from rasa.core.agent import Agent
@@ -164,10 +149,8 @@ def model_predictor(
         parsed = loop.run_until_complete(agent.parse_message(text))
         if "danger_probability" in parsed:
             probabilities[text] = parsed["danger_probability"]
-        if "behaviour_probabilities" in parsed:
-            behaviours[text] = parsed["behaviour_probabilities"]
-        found = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "behaviour"}
-        return parsed["intent"]["name"] == DANGER_INTENT, found
+        behaviours = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "behaviour"}
+        return parsed["intent"]["name"] == DANGER_INTENT, behaviours
 
     return predict
 
@@ -183,12 +166,11 @@ def main(argv: Sequence[str] = ()) -> int:
 
     examples = load_examples(Path(args.eval_set))
     probabilities: Dict[str, float] = {}
-    behaviours: Dict[str, Dict[str, float]] = {}
-    predict = rules_predictor() if args.rules_only else model_predictor(args.model, probabilities, behaviours)
+    predict = rules_predictor() if args.rules_only else model_predictor(args.model, probabilities)
     scores = score(examples, (predict(e.text) for e in examples))
     summary = scores.summary()
     if probabilities:
-        summary["by_reader"] = by_reader(examples, probabilities, behaviours)
+        summary["danger_by_reader"] = by_reader(examples, probabilities)
     if not args.quiet:
         for title, lines in (
             ("MISSED DANGER", scores.missed_danger),
