@@ -103,9 +103,11 @@ def score(examples: Sequence[Example], predictions: Iterable[Prediction]) -> Sco
     return scores
 
 
-def by_reader(examples: Sequence[Example], probabilities: Dict[str, float]) -> Dict[str, Dict[str, float]]:
-    """Danger recall and false alarms of each reader alone: the rules, and the danger
-    model at a few thresholds (to choose its threshold on a validation set)."""
+def by_reader(
+    examples: Sequence[Example], probabilities: Dict[str, float], behaviours: Dict[str, Dict[str, float]]
+) -> Dict[str, Dict[str, float]]:
+    """Each reader alone: the rules' danger and behaviours, the danger model at a few
+    thresholds (to choose its threshold on a validation set), the behaviour model at 0.5."""
     rules = rules_predictor()
     readers: Dict[str, Callable[[str], bool]] = {"rules": lambda text: rules(text)[0]}
     for threshold in (0.3, 0.5, 0.7, 0.9):
@@ -116,6 +118,16 @@ def by_reader(examples: Sequence[Example], probabilities: Dict[str, float]) -> D
         result[name] = {
             "danger_recall": round(scores.danger_recall, 4),
             "danger_false_alarm_rate": round(scores.false_alarm_rate, 4),
+        }
+    result["rules"]["behaviour_micro_f1"] = round(
+        score(examples, (rules(e.text) for e in examples)).behaviour_f1, 4
+    )
+    if behaviours:
+        learned = (
+            (e.danger, {b for b, p in behaviours.get(e.text, {}).items() if p >= 0.5}) for e in examples
+        )
+        result["behaviour_model>=0.5"] = {
+            "behaviour_micro_f1": round(score(examples, learned).behaviour_f1, 4)
         }
     return result
 
@@ -132,8 +144,11 @@ def rules_predictor() -> Callable[[str], Prediction]:
     return predict
 
 
-def model_predictor(model_path: str, probabilities: Dict[str, float]) -> Callable[[str], Prediction]:
-    """Predictions through the trained model; records each text's danger_probability."""
+def model_predictor(
+    model_path: str, probabilities: Dict[str, float], behaviours: Dict[str, Dict[str, float]]
+) -> Callable[[str], Prediction]:
+    """Predictions through the trained model; records each text's danger_probability and
+    behaviour_probabilities."""
     import logging
 
     from rasa.core.agent import Agent
@@ -149,8 +164,10 @@ def model_predictor(model_path: str, probabilities: Dict[str, float]) -> Callabl
         parsed = loop.run_until_complete(agent.parse_message(text))
         if "danger_probability" in parsed:
             probabilities[text] = parsed["danger_probability"]
-        behaviours = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "behaviour"}
-        return parsed["intent"]["name"] == DANGER_INTENT, behaviours
+        if "behaviour_probabilities" in parsed:
+            behaviours[text] = parsed["behaviour_probabilities"]
+        found = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "behaviour"}
+        return parsed["intent"]["name"] == DANGER_INTENT, found
 
     return predict
 
@@ -166,11 +183,12 @@ def main(argv: Sequence[str] = ()) -> int:
 
     examples = load_examples(Path(args.eval_set))
     probabilities: Dict[str, float] = {}
-    predict = rules_predictor() if args.rules_only else model_predictor(args.model, probabilities)
+    behaviours: Dict[str, Dict[str, float]] = {}
+    predict = rules_predictor() if args.rules_only else model_predictor(args.model, probabilities, behaviours)
     scores = score(examples, (predict(e.text) for e in examples))
     summary = scores.summary()
     if probabilities:
-        summary["danger_by_reader"] = by_reader(examples, probabilities)
+        summary["by_reader"] = by_reader(examples, probabilities, behaviours)
     if not args.quiet:
         for title, lines in (
             ("MISSED DANGER", scores.missed_danger),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from bot.nlu.combine import LearnedBehaviours
 from bot.nlu.components import _override_intent, is_question, mostly_non_latin
 
 DIET_SAYS_DANGER = {"name": "immediate_danger", "confidence": 0.97}
 RANKING = [DIET_SAYS_DANGER, {"name": "describe_behaviour", "confidence": 0.02}]
 
 
-def decide(analyser, text, predicted, ranking=(), model_danger=None):
-    return _override_intent(analyser.analyse(text), text, predicted, 0.6, list(ranking), model_danger)
+def decide(analyser, text, predicted, ranking=(), model_danger=None, learned=None):
+    analysis = analyser.analyse(text, learned)
+    return _override_intent(analysis, text, predicted, 0.6, list(ranking), model_danger)
 
 
 def test_rule_found_danger_outranks_any_confident_intent(analyser):
@@ -73,5 +75,16 @@ def test_other_scripts_and_questions(analyser):
 
 def test_a_disclosure_diet_is_unsure_about_is_a_disclosure(analyser):
     assert decide(analyser, "he keeps folowing me", {"name": "nlu_fallback", "confidence": 0.4}) == (
+        "describe_behaviour"
+    )
+
+
+def test_a_behaviour_only_the_learned_reader_found_does_not_make_another_language_a_disclosure(analyser):
+    text = "Il me suit partout et j'ai très peur de lui"
+    learned = LearnedBehaviours({"following": 0.95})
+    assert analyser.analyse(text, learned).behaviour_ids == ["following"]
+    assert decide(analyser, text, {"name": "other_language", "confidence": 0.5}, learned=learned) is None
+    english = "he keeps following me"
+    assert decide(analyser, english, {"name": "nlu_fallback", "confidence": 0.4}, learned=learned) == (
         "describe_behaviour"
     )

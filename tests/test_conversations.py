@@ -143,6 +143,21 @@ async def test_an_emergency_in_words_no_rule_knows_is_caught_by_the_danger_model
     assert chat.slot("in_danger") is True and chat.slot("risk_level") == "immediate"
 
 
+async def test_a_behaviour_in_words_no_rule_knows_is_recognised_by_the_behaviour_model(
+    agent, analyser, knowledge
+):
+    message = "he keeps liking every single thing i put online"
+    assert not analyser.analyse(message).behaviour_ids, "the rules alone miss it"
+    chat = Chat(agent)
+    await chat.say("hi")
+    await chat.say("yes")
+    await chat.say(message)
+    assert chat.slot("behaviours") == ["monitoring_online"]
+    reply = await chat.say("/stop")
+    assert knowledge.behaviours["monitoring_online"].label in reply
+    assert "report_harmful_content" in chat.slot("signposts"), "an online behaviour brings its service"
+
+
 async def test_not_safe_to_talk_gets_the_emergency_advice(agent, knowledge):
     chat = Chat(agent)
     await chat.say("hi")

@@ -3,7 +3,10 @@
 - `MessageLengthCap` runs first and cuts over-long messages (the rest of the
   pipeline, and the person's reply, see only the first `max_characters`).
 - `DangerClassifier` is a second, learned reader of immediate danger (MiniLM with
-  its top layers fine-tuned, bot/nlu/danger_model.py); it adds `danger_probability`.
+  its top layers fine-tuned, bot/nlu/tuned_model.py); it adds `danger_probability`.
+- `BehaviourClassifier` is a second, learned reader of the 13 behaviours (the same
+  kind of model); it adds `behaviour_probabilities`, which StalkingUnderstanding
+  combines with the rules' behaviours (bot/nlu/combine.py).
 - `StalkingUnderstanding` runs last, after DIET and the FallbackClassifier: it adds the rule layer's entities
   (behaviour, service, support_choice, four_cue, risk_flag, input_note) and
   overrides the intent when the rules know better. Immediate danger found by the
@@ -20,6 +23,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -35,10 +39,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.labelled import load_examples
+from bot.knowledge import load_knowledge
+from bot.labelled import Example, load_examples
 from bot.nlu import CAPPED_AT, CAPPED_FROM
-from bot.nlu.danger_model import DangerModel, train_danger_model
+from bot.nlu.combine import LearnedBehaviours
 from bot.nlu.encoder import default_encoder
+from bot.nlu.tuned_model import SAVED_FORMAT, TunedModel, train_tuned_model
 from bot.nlu.understanding import Analysis, default_analyser
 
 logger = logging.getLogger(__name__)
@@ -49,6 +55,7 @@ BAD_INPUT_INTENT = "bad_input"
 OTHER_LANGUAGE_INTENT = "other_language"
 DESCRIBE_INTENT = "describe_behaviour"
 DANGER_PROBABILITY = "danger_probability"
+BEHAVIOUR_PROBABILITIES = "behaviour_probabilities"
 SERVICE_INTENT = "ask_service"
 # Intents DIET may give to a message that the rules see as a disclosure.
 REPLACEABLE_BY_DISCLOSURE = frozenset(
@@ -90,23 +97,28 @@ class MessageLengthCap(GraphComponent):
         return messages
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class DangerClassifier(GraphComponent):
-    """Sets `danger_probability`: how likely the message tells of danger now.
+class TunedReader(GraphComponent):
+    """A learned reader (bot/nlu/tuned_model.py): trains, saves, loads and annotates.
 
-    Trained on the NLU examples (immediate_danger or not) and on the labelled
-    messages in `labelled` (data/danger/*.yml: text, danger, behaviours)."""
+    Subclasses say what it learns from (`examples`) and what it adds to a message
+    (`annotate`)."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"labelled": "data/danger", "tuned_layers": 3, "epochs": 4, "learning_rate": 5e-5, "random_seed": 7}
+        return {
+            "labelled": "data/danger",
+            "tuned_layers": 3,
+            "epochs": 4,
+            "learning_rate": 5e-5,
+            "random_seed": 7,
+        }
 
     def __init__(
         self,
         config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[DangerModel] = None,
+        model: Optional[TunedModel] = None,
     ) -> None:
         self._config = config
         self._storage = model_storage
@@ -120,31 +132,51 @@ class DangerClassifier(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> DangerClassifier:
+    ) -> TunedReader:
         return cls(config, model_storage, resource)
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The labelled files are read here, not through Rasa's importer: retrain when they change.
+        """The labelled files are read here, not through Rasa's importer: retrain when they
+        change, or when the saved model's format does (a cached model in an older format
+        would not load).
 
         Rasa also calls this with the config of a cached stand-in node (without our keys)."""
         folder = config.get("labelled", cls.get_default_config()["labelled"])
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(SAVED_FORMAT.encode())
         for path in _labelled_files(folder):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
+    def examples(self, training_data: TrainingData) -> Tuple[List[str], List[str], np.ndarray]:
+        """The texts, the labels and the targets (one row per text, one column per label)."""
+        raise NotImplementedError
+
+    def training_options(self) -> Dict[str, Any]:
+        """Keyword arguments for train_tuned_model beyond those every reader has."""
+        return {}
+
+    def annotate(self, message: Message, probabilities: np.ndarray) -> None:
+        raise NotImplementedError
+
     def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = _danger_examples(training_data, self._config["labelled"])
-        logger.info("Training the danger model on %d messages (%d in danger).", len(texts), sum(labels))
-        self._model = train_danger_model(
+        texts, labels, targets = self.examples(training_data)
+        logger.info(
+            "Training %s on %d messages (positives: %s).",
+            type(self).__name__,
+            len(texts),
+            dict(zip(labels, targets.sum(axis=0).astype(int).tolist(), strict=True)),
+        )
+        self._model = train_tuned_model(
             default_encoder(),
             texts,
             labels,
+            targets,
             tuned_layers=int(self._config["tuned_layers"]),
             epochs=int(self._config["epochs"]),
             learning_rate=float(self._config["learning_rate"]),
             seed=int(self._config["random_seed"]),
+            **self.training_options(),
         )
         with self._storage.write_to(self._resource) as directory:
             self._model.save(directory)
@@ -158,32 +190,85 @@ class DangerClassifier(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> DangerClassifier:
+    ) -> TunedReader:
         with model_storage.read_from(resource) as directory:
-            model = DangerModel.load(directory, default_encoder())
+            model = TunedModel.load(directory, default_encoder())
         return cls(config, model_storage, resource, model)
 
     def process(self, messages: List[Message]) -> List[Message]:
         texts = [message.get(TEXT) or "" for message in messages]
         if self._model is None or not texts:
             return messages
-        for message, probability in zip(messages, self._model.probability(texts), strict=False):
-            message.set(DANGER_PROBABILITY, round(float(probability), 4), add_to_output=True)
+        for message, probabilities in zip(messages, self._model.probability(texts), strict=False):
+            self.annotate(message, probabilities)
         return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class DangerClassifier(TunedReader):
+    """Sets `danger_probability`: how likely the message tells of danger now.
+
+    Trained on the NLU examples (immediate_danger or not) and on the labelled
+    messages in `labelled` (data/danger/*.yml: text, danger, behaviours)."""
+
+    def examples(self, training_data: TrainingData) -> Tuple[List[str], List[str], np.ndarray]:
+        texts = [m.get(TEXT) for m in training_data.intent_examples]
+        labels = [m.get(INTENT) == DANGER_INTENT for m in training_data.intent_examples]
+        for example in _labelled(self._config["labelled"]):
+            texts.append(example.text)
+            labels.append(example.danger)
+        return texts, [DANGER_INTENT], np.array(labels, dtype=np.float32)[:, None]
+
+    def annotate(self, message: Message, probabilities: np.ndarray) -> None:
+        message.set(DANGER_PROBABILITY, round(float(probabilities[0]), 4), add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class BehaviourClassifier(TunedReader):
+    """Sets `behaviour_probabilities`: for each behaviour id of the knowledge, how likely
+    the message tells of it. StalkingUnderstanding combines them with the rules.
+
+    Trained on the labelled messages in `labelled` (their `behaviours`)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            **TunedReader.get_default_config(),
+            "tuned_layers": 2,
+            "epochs": 6,
+            "learning_rate": 1e-4,
+            "head_learning_rate": 3e-3,
+            "head_bias": -2.0,
+        }
+
+    def examples(self, training_data: TrainingData) -> Tuple[List[str], List[str], np.ndarray]:
+        ids = list(load_knowledge().behaviours)
+        labelled = _labelled(self._config["labelled"])
+        targets = np.array([[b in example.behaviours for b in ids] for example in labelled], dtype=np.float32)
+        return [example.text for example in labelled], ids, targets.reshape(len(labelled), len(ids))
+
+    def training_options(self) -> Dict[str, Any]:
+        return {
+            "balanced": False,
+            "head_learning_rate": float(self._config["head_learning_rate"]),
+            "head_bias": float(self._config["head_bias"]),
+            "grouped_batches": True,
+        }
+
+    def annotate(self, message: Message, probabilities: np.ndarray) -> None:
+        message.set(
+            BEHAVIOUR_PROBABILITIES,
+            {b: round(float(p), 4) for b, p in zip(self._model.labels, probabilities, strict=True)},
+            add_to_output=True,
+        )
 
 
 def _labelled_files(folder: str) -> List[Path]:
     return sorted(Path(folder).glob("*.yml"))
 
 
-def _danger_examples(training_data: TrainingData, folder: str) -> Tuple[List[str], List[bool]]:
-    texts = [m.get(TEXT) for m in training_data.intent_examples]
-    labels = [m.get(INTENT) == DANGER_INTENT for m in training_data.intent_examples]
-    for path in _labelled_files(folder):
-        for example in load_examples(path):
-            texts.append(example.text)
-            labels.append(example.danger)
-    return texts, labels
+def _labelled(folder: str) -> List[Example]:
+    return [example for path in _labelled_files(folder) for example in load_examples(path)]
 
 
 @DefaultV1Recipe.register(
@@ -197,12 +282,21 @@ class StalkingUnderstanding(GraphComponent):
     def get_default_config() -> Dict[str, Any]:
         # Below this DIET confidence, a message the rules read as a disclosure or a
         # service question is given that intent. At or above `danger_probability`,
-        # the DangerClassifier's reading is an emergency.
-        return {"rules_outrank_below": 0.6, "danger_probability": 0.5}
+        # the DangerClassifier's reading is an emergency. The BehaviourClassifier's
+        # probabilities keep a rule-found behaviour at `behaviour_keep_at` and add one
+        # the rules missed at `behaviour_add_at` (bot/nlu/combine.py).
+        return {
+            "rules_outrank_below": 0.6,
+            "danger_probability": 0.5,
+            "behaviour_keep_at": 0.05,
+            "behaviour_add_at": 0.8,
+        }
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._threshold = float(config["rules_outrank_below"])
         self._danger_probability = float(config["danger_probability"])
+        self._keep_at = float(config["behaviour_keep_at"])
+        self._add_at = float(config["behaviour_add_at"])
         self._analyser = default_analyser()
 
     @classmethod
@@ -222,7 +316,11 @@ class StalkingUnderstanding(GraphComponent):
 
     def _process_one(self, message: Message) -> None:
         text = message.get(TEXT) or ""
-        analysis = self._analyser.analyse(text)
+        probabilities = message.get(BEHAVIOUR_PROBABILITIES)
+        learned = (
+            None if probabilities is None else LearnedBehaviours(probabilities, self._keep_at, self._add_at)
+        )
+        analysis = self._analyser.analyse(text, learned)
         message.set(ENTITIES, message.get(ENTITIES, []) + _entities(analysis, message), add_to_output=True)
         probability = message.get(DANGER_PROBABILITY)
         intent = _override_intent(
@@ -283,7 +381,10 @@ def _override_intent(
         return BAD_INPUT_INTENT
     if mostly_non_latin(text):
         return OTHER_LANGUAGE_INTENT
-    if analysis.behaviours and (confidence < threshold or name in REPLACEABLE_BY_DISCLOSURE):
+    # The rules' behaviours only: they read English words, while the learned reader also
+    # finds behaviours in other languages ("il me suit partout"), which must still get the
+    # other-language reply.
+    if analysis.rule_behaviours and (confidence < threshold or name in REPLACEABLE_BY_DISCLOSURE):
         return DESCRIBE_INTENT
     if analysis.services and (confidence < threshold or (name == DESCRIBE_INTENT and is_question(text))):
         return SERVICE_INTENT

@@ -6,7 +6,7 @@ declares, sentence-transformers, needs PyTorch, which for Python 3.10 comes with
 GB of CUDA packages. Rasa already brings TensorFlow and tensorflow_text (BERT WordPiece),
 and safetensors reads the weights without PyTorch, so the model's forward pass (a few
 matrix products per layer) is written out here once, for inference and for fine-tuning
-(bot/nlu/danger_model.py). Pooling matches sentence-transformers: the mean of the token
+(bot/nlu/tuned_model.py). Pooling matches sentence-transformers: the mean of the token
 states, at unit length.
 """
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import spacy
 import spacy_lookups_data
@@ -23,6 +23,9 @@ from spacy.tokens import Doc, Token
 from bot.knowledge import Knowledge, load_knowledge
 from bot.nlu.normalise import KNOWN_WORD_LOG_PROB, Respelled, Speller, respell
 from bot.nlu.patterns import compile_pattern, pattern_words
+
+if TYPE_CHECKING:
+    from bot.nlu.combine import LearnedBehaviours
 
 # Tokens that end a clause: the danger rules judge tense clause by clause, so
 # "he used to follow me but now he's outside" still raises the alarm.
@@ -225,6 +228,8 @@ class Found:
 @dataclass(frozen=True)
 class Analysis:
     behaviours: Tuple[Found, ...] = ()
+    # The rules' own behaviours, before the learned reader's are combined in.
+    rule_behaviours: FrozenSet[str] = frozenset()
     danger: bool = False
     danger_cues: Tuple[str, ...] = ()
     # Danger words were there but the rules judged them not happening now
@@ -339,7 +344,9 @@ class Analyser:
             token.norm_ = self.speller.norm(token.lower_)
         return doc, respelled
 
-    def analyse(self, text: str) -> Analysis:
+    def analyse(self, text: str, learned: Optional[LearnedBehaviours] = None) -> Analysis:
+        """The rules' reading of `text`; with `learned`, the behaviours are the rules' and
+        the learned reader's combined (bot/nlu/combine.py)."""
         doc, respelled = self.doc(text)
         matches: Dict[str, List[Tuple[int, int]]] = {}
         for match_id, start, end in self.matcher(doc):
@@ -373,15 +380,20 @@ class Analyser:
         behaviours = self._behaviours(
             doc, respelled, matches, clauses, lambda b, s, e: happened(b, s, e) and not dreamt(s, e)
         )
+        rule_ids = {found.value for found in behaviours}
+        if learned is not None:
+            behaviours = learned.combine(behaviours)
         behaviour_ids = {found.value for found in behaviours}
         danger_cues = self._danger(doc, matches, clauses, negated, stopped)
         return Analysis(
             behaviours=behaviours,
+            rule_behaviours=frozenset(rule_ids),
             danger=bool(danger_cues),
             danger_cues=danger_cues,
             danger_ruled_out=not danger_cues and _danger_words(matches),
             four=self._four(matches, behaviour_ids, holds),
-            risk_flags=self._risk(matches, behaviour_ids, holds),
+            # Either reader's behaviours raise a risk flag: a threat the model doubts stays a risk.
+            risk_flags=self._risk(matches, behaviour_ids | rule_ids, holds),
             services=_labels_in_order(matches, "service/"),
             support_choice=self._support_choice(matches, holds),
             letters=sum(ch.isalpha() for ch in text),
