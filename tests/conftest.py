@@ -58,15 +58,21 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def action_server() -> Iterator[str]:
+def action_server_log(tmp_path_factory) -> Path:
+    """Where the action server writes its log: tests that fail on a server error show it."""
+    return tmp_path_factory.mktemp("actions") / "action-server.log"
+
+
+@pytest.fixture(scope="session")
+def action_server(action_server_log) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "SANIC_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=action_server_log.open("a"),
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -116,3 +116,14 @@ class RasaServer:
 
 def action_port(action_url: str) -> str:
     return action_url.split(":")[-1].split("/")[0]
+
+
+def error_lines(logs: List[Path], limit: int = 40) -> List[str]:
+    """The lines of server logs that tell of an error, to show beside a failed assertion."""
+    lines = []
+    for log in logs:
+        if log.is_file():
+            for line in log.read_text(errors="replace").splitlines():
+                if any(word in line for word in ("ERROR", "Error", "Exception", "Traceback")):
+                    lines.append(f"{log.name}: {line}")
+    return lines[-limit:]

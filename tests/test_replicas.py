@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from tests.conftest import ROOT, free_port
-from tests.servers import RasaServer
+from tests.servers import RasaServer, error_lines
 from tests.test_store import postgres_database
 
 pytestmark = pytest.mark.replicas
@@ -58,7 +58,7 @@ def replicas(model_path, action_server, tmp_path_factory) -> Iterator[tuple]:
         try:
             for server in servers:
                 server.start()
-            yield url, [server.url for server in servers]
+            yield url, [server.url for server in servers], [server.log for server in servers]
         finally:
             for server in servers:
                 server.stop()
@@ -89,15 +89,15 @@ async def round_robin(backends: List[str]) -> tuple:
     return f"http://127.0.0.1:{port}", runner, session
 
 
-async def test_fifty_concurrent_conversations_across_two_servers(replicas):
-    url, backends = replicas
+async def test_fifty_concurrent_conversations_across_two_servers(replicas, action_server_log):
+    url, backends, logs = replicas
     proxy, runner, proxy_session = await round_robin(backends)
     latencies: List[float] = []
     errors: List[str] = []
 
     async def converse(client: aiohttp.ClientSession, number: int) -> None:
         sender = f"load-{number}"
-        for text in TURNS:
+        for turn, text in enumerate(TURNS):
             started = time.perf_counter()
             try:
                 async with client.post(
@@ -107,9 +107,9 @@ async def test_fifty_concurrent_conversations_across_two_servers(replicas):
                 ) as answer:
                     replies = await answer.json()
                     if answer.status != 200 or not replies:
-                        errors.append(f"{sender}: {answer.status} {replies!r}")
+                        errors.append(f"{sender} turn {turn}: {answer.status} {replies!r}")
             except Exception as error:  # counted and reported, never hidden
-                errors.append(f"{sender}: {type(error).__name__}")
+                errors.append(f"{sender} turn {turn}: {type(error).__name__}")
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -146,7 +146,7 @@ async def test_fifty_concurrent_conversations_across_two_servers(replicas):
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "replicas.json").write_text(json.dumps(figures, indent=2))
 
-    assert not errors, errors[:5]
+    assert not errors, {"turns": errors[:5], "server logs": error_lines([*logs, action_server_log])}
     assert len(latencies) == CONVERSATIONS * len(TURNS)
     # Every message stored exactly once, in the order it was sent.
     assert len(user_texts) == CONVERSATIONS
