@@ -6,5 +6,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY . .
 ENV PYTHON310=/usr/local/bin/python3.10
+# A busy server's slow turn is finished, not cut off at Sanic's 60 s (see the Makefile).
+ENV SANIC_RESPONSE_TIMEOUT=3600
 RUN make setup widget train
 EXPOSE 5005

@@ -21,6 +21,10 @@ export RASA_TELEMETRY_ENABLED := false
 export ACTION_PORT ?= 5055
 export RASA_PORT ?= 5005
 export TRACKER_DB ?= $(CURDIR)/var/conversations.db
+# `rasa run` without --enable-api keeps Sanic's 60 s response timeout: a turn that waits
+# longer on a busy server is cancelled half-done, and an HTTP channel (REST) answers it
+# with nothing. Allow an hour, as Rasa's own API does (the Dockerfile sets the same).
+export SANIC_RESPONSE_TIMEOUT ?= 3600
 
 MODEL_INPUTS := config.yml domain.yml $(shell find data bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
