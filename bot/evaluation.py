@@ -109,7 +109,8 @@ def by_reader(
     """Each reader alone: the rules' danger and behaviours, the danger model at a few
     thresholds (to choose its threshold on a validation set), the behaviour model at 0.5."""
     rules = rules_predictor()
-    readers: Dict[str, Callable[[str], bool]] = {"rules": lambda text: rules(text)[0]}
+    rules_read = {e.text: rules(e.text) for e in examples}
+    readers: Dict[str, Callable[[str], bool]] = {"rules": lambda text: rules_read[text][0]}
     for threshold in (0.3, 0.5, 0.7, 0.9):
         readers[f"danger_model>={threshold}"] = lambda text, t=threshold: probabilities.get(text, 0.0) >= t
     result = {}
@@ -120,7 +121,7 @@ def by_reader(
             "danger_false_alarm_rate": round(scores.false_alarm_rate, 4),
         }
     result["rules"]["behaviour_micro_f1"] = round(
-        score(examples, (rules(e.text) for e in examples)).behaviour_f1, 4
+        score(examples, (rules_read[e.text] for e in examples)).behaviour_f1, 4
     )
     if behaviours:
         learned = (

@@ -34,6 +34,19 @@ def test_a_text_reads_the_same_alone_or_in_a_padded_batch(encoder):
     assert np.isclose(np.linalg.norm(alone), 1.0, atol=1e-5)
 
 
+def test_the_second_reader_goes_on_from_the_first_readers_states(encoder):
+    """The danger reader asks for three layers, the behaviour reader for four, of the same
+    message: the fourth must be computed on that message's states, not another's."""
+    texts = ["hes been folowing me hom", "what's the helpline number"]
+    three = encoder.states(texts, 3)[0].numpy()
+    went_on = encoder.states(texts, 4)[0].numpy()
+    encoder.states(["something else entirely"], 4)
+    assert np.allclose(went_on, encoder.states(texts, 4)[0].numpy(), atol=1e-5)
+    # Asked for fewer layers than last time: not the deeper states.
+    assert np.allclose(three, encoder.states(texts, 3)[0].numpy(), atol=1e-5)
+    assert not np.allclose(three, went_on, atol=1e-2)
+
+
 DANGER = [
     "he is outside my door right now",
     "hes in the house i'm hiding",

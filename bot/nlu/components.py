@@ -193,6 +193,8 @@ class TunedReader(GraphComponent):
     ) -> TunedReader:
         with model_storage.read_from(resource) as directory:
             model = TunedModel.load(directory, default_encoder())
+        # Trace the compiled graphs now, not while the first person waits for a reply.
+        model.probability(["warm up"])
         return cls(config, model_storage, resource, model)
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -239,6 +241,7 @@ class BehaviourClassifier(TunedReader):
             "learning_rate": 1e-4,
             "head_learning_rate": 3e-3,
             "head_bias": -2.0,
+            "grouped_batches": True,
         }
 
     def examples(self, training_data: TrainingData) -> Tuple[List[str], List[str], np.ndarray]:
@@ -252,7 +255,7 @@ class BehaviourClassifier(TunedReader):
             "balanced": False,
             "head_learning_rate": float(self._config["head_learning_rate"]),
             "head_bias": float(self._config["head_bias"]),
-            "grouped_batches": True,
+            "grouped_batches": bool(self._config["grouped_batches"]),
         }
 
     def annotate(self, message: Message, probabilities: np.ndarray) -> None:

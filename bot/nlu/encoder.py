@@ -16,7 +16,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Mapping, Sequence, Tuple
+from typing import Callable, Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -28,6 +28,7 @@ MAX_PIECES = 256
 DROPOUT = 0.1
 
 Weights = Mapping[str, tf.Tensor]
+StatesFunction = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 
 
 class EncoderMissing(RuntimeError):
@@ -65,6 +66,10 @@ class MiniLM:
         # Tensors once, not converted from NumPy on every message.
         self._embeddings = {k: tf.constant(v) for k, v in self._w.items() if k.startswith("embeddings.")}
         self._frozen = [self._constants(i) for i in range(self.layers)]
+        # Compiled runs of the pretrained layers, by (first, end): traced once each.
+        self._runs: Dict[Tuple[int, int], StatesFunction] = {}
+        # The last texts' states: (texts, mask, layers run, states after them).
+        self._last: Tuple[Tuple[str, ...], tf.Tensor, int, tf.Tensor] = ((), tf.zeros(0), 0, tf.zeros(0))
 
     def layer_weights(self, index: int) -> Dict[str, np.ndarray]:
         """Layer `index`'s pretrained weights, named without the layer prefix."""
@@ -81,19 +86,48 @@ class MiniLM:
         ragged = tf.concat([tf.fill([rows, 1], self._cls), ragged, tf.fill([rows, 1], self._sep)], axis=1)
         return ragged.to_tensor(0), tf.sequence_mask(ragged.row_lengths(), dtype=tf.float32)
 
+    def compiled(self, fn: StatesFunction) -> StatesFunction:
+        """`fn(states, mask)` as a TensorFlow graph, traced once for any batch and length:
+        in eager mode each of a layer's thirty-odd operations pays Python's cost on every
+        message."""
+        spec = [tf.TensorSpec([None, None, self.size], tf.float32), tf.TensorSpec([None, None], tf.float32)]
+        return tf.function(fn, input_signature=spec)
+
     def states(self, texts: Sequence[str], layers: int) -> Tuple[tf.Tensor, tf.Tensor]:
-        """Token states after the first `layers` pretrained layers, and the mask."""
-        ids, mask = self.pieces(texts)
+        """Token states after the first `layers` pretrained layers, and the mask.
+
+        Both learned readers ask for the same message's states, one after the other (the
+        danger reader after three layers, the behaviour reader after four): the second
+        call goes on from where the first stopped instead of starting again."""
+        key = tuple(texts)
+        seen, mask, done, x = self._last
+        if seen != key or done > layers:
+            ids, mask = self.pieces(texts)
+            done, x = 0, self._embed(ids)
+        if layers > done:
+            x = self._run(done, layers)(x, mask)
+        self._last = (key, mask, layers, x)
+        return x, mask
+
+    def _run(self, first: int, end: int) -> StatesFunction:
+        if (first, end) not in self._runs:
+
+            def run(x: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+                for weights in self._frozen[first:end]:
+                    x = bert_layer(x, mask, weights, self.heads, self.eps)
+                return x
+
+            self._runs[first, end] = self.compiled(run)
+        return self._runs[first, end]
+
+    def _embed(self, ids: tf.Tensor) -> tf.Tensor:
         w = self._embeddings
         x = (
             tf.gather(w["embeddings.word_embeddings.weight"], ids)
             + w["embeddings.position_embeddings.weight"][: ids.shape[1]]
             + w["embeddings.token_type_embeddings.weight"][0]
         )
-        x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
-        for weights in self._frozen[:layers]:
-            x = bert_layer(x, mask, weights, self.heads, self.eps)
-        return x, mask
+        return layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Sentence embeddings, one unit vector per text."""

@@ -57,12 +57,14 @@ class TunedModel:
         pooled = mean_unit(x, mask) * HEAD_SCALE
         return tf.matmul(pooled, self.head_weight) + self.head_bias
 
+    def __post_init__(self) -> None:
+        self._predict = self.encoder.compiled(lambda x, mask: tf.sigmoid(self.logits(x, mask)))
+
     def probability(self, texts: Sequence[str]) -> np.ndarray:
         """Each text's probability of each label: shape (texts, labels)."""
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        x, mask = self.encoder.states(texts, self.frozen_layers)
-        return tf.sigmoid(self.logits(x, mask)).numpy()
+        return self._predict(*self.encoder.states(texts, self.frozen_layers)).numpy()
 
     def save(self, directory: Path) -> None:
         arrays = {f"{i}/{k}": v.numpy() for i, layer in enumerate(self.tuned) for k, v in layer.items()}
