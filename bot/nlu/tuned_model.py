@@ -132,7 +132,7 @@ def train_tuned_model(
     states = {}
     for start in range(0, len(order), 64):
         batch = order[start : start + 64]
-        x, mask = encoder.states([texts[i] for i in batch], frozen)
+        x, mask = encoder.training_states([texts[i] for i in batch], frozen)
         for row, i in enumerate(batch):
             length = int(mask[row].numpy().sum())
             states[i] = x[row, :length].numpy()
