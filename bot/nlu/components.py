@@ -111,6 +111,7 @@ class TunedReader(GraphComponent):
             "epochs": 4,
             "learning_rate": 5e-5,
             "random_seed": 7,
+            "grouped_batches": False,
         }
 
     def __init__(
@@ -176,6 +177,7 @@ class TunedReader(GraphComponent):
             epochs=int(self._config["epochs"]),
             learning_rate=float(self._config["learning_rate"]),
             seed=int(self._config["random_seed"]),
+            grouped_batches=bool(self._config["grouped_batches"]),
             **self.training_options(),
         )
         with self._storage.write_to(self._resource) as directory:
@@ -255,7 +257,6 @@ class BehaviourClassifier(TunedReader):
             "balanced": False,
             "head_learning_rate": float(self._config["head_learning_rate"]),
             "head_bias": float(self._config["head_bias"]),
-            "grouped_batches": bool(self._config["grouped_batches"]),
         }
 
     def annotate(self, message: Message, probabilities: np.ndarray) -> None:
