@@ -60,6 +60,7 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "im on the bridge",
         "he left an hour ago but he's back outside now",
         "at a party and my ex just turned up. I'm hiding upstairs",
+        "cant speak. under the stairs. hes in",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -81,6 +82,7 @@ def test_immediate_danger_is_caught(analyser, text):
         "He's standing outside my window. That's the nightmare I keep having",
         "so last Tuesday I'm walking home and he's right behind me",
         "he says he'll smash my face in if he sees me",
+        "when he grabbed me I froze and couldn't speak.",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
