@@ -61,6 +61,9 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "he left an hour ago but he's back outside now",
         "at a party and my ex just turned up. I'm hiding upstairs",
         "cant speak. under the stairs. hes in",
+        "im in the wardrobe, he's downstairs",
+        "can hear him on the garage roof",
+        "hes just sat down next to me on the bus",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -83,6 +86,7 @@ def test_immediate_danger_is_caught(analyser, text):
         "so last Tuesday I'm walking home and he's right behind me",
         "he says he'll smash my face in if he sees me",
         "when he grabbed me I froze and couldn't speak.",
+        "I could hear him shouting in the street last night",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
