@@ -82,6 +82,12 @@ def say(page: Page, text: str) -> None:
     page.wait_for_timeout(800)  # let the rest of the bot's turn arrive
 
 
+def expect_bot_says(page: Page, text: str) -> None:
+    """Waits for a bot message with `text`: a turn's later messages can come well after
+    its first on a slow machine (a fixed wait after the first was not always enough)."""
+    expect(page.locator(".message--bot", has_text=text).first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+
 def press(page: Page, title: str) -> None:
     before = page.locator(".message--bot").count()
     page.get_by_role("button", name=title, exact=True).click()
@@ -105,7 +111,7 @@ def test_a_full_conversation_in_the_browser(page: Page, knowledge):
     assert "not the police" in " ".join(bot_texts(page))
     press(page, "Yes, I'm safe to talk")
     say(page, "he keeps following me home and turning up at my work")
-    assert any("Thank you for telling me" in t for t in bot_texts(page))
+    expect_bot_says(page, "Thank you for telling me")
     question = page.locator(".quick-reply")
     expect(question.first).to_be_visible()
     press(page, "Yes")
@@ -264,4 +270,4 @@ def test_only_the_widget_is_exposed(web_bot: str):
 
 def test_a_very_long_message_is_capped_and_the_person_is_told(page: Page):
     say(page, "he keeps following me. " * 800)
-    assert any("very long" in t for t in bot_texts(page))
+    expect_bot_says(page, "very long")
