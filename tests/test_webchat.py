@@ -70,10 +70,6 @@ def page(browser: Browser, web_bot: str) -> Iterator[Page]:
     context.close()
 
 
-def bot_texts(page: Page) -> list:
-    return page.locator(".message--bot").all_inner_texts()
-
-
 def say(page: Page, text: str) -> None:
     before = page.locator(".message--bot").count()
     page.fill("#chat-input", text)
@@ -108,7 +104,7 @@ def storage(page: Page) -> dict:
 
 def test_a_full_conversation_in_the_browser(page: Page, knowledge):
     expect(page.get_by_role("button", name="Leave this site")).to_be_visible()
-    assert "not the police" in " ".join(bot_texts(page))
+    expect_bot_says(page, "not the police")
     press(page, "Yes, I'm safe to talk")
     say(page, "he keeps following me home and turning up at my work")
     expect_bot_says(page, "Thank you for telling me")
