@@ -64,6 +64,10 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "im in the wardrobe, he's downstairs",
         "can hear him on the garage roof",
         "hes just sat down next to me on the bus",
+        "the lecturer who emails me constantly has sat down next to me in the library",
+        "the bloke whos been messaging me all week just got on and sat right behind me",
+        "he got in thru the window",
+        "locked myself in the staff toilet, he got past security",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -87,6 +91,9 @@ def test_immediate_danger_is_caught(analyser, text):
         "he says he'll smash my face in if he sees me",
         "when he grabbed me I froze and couldn't speak.",
         "I could hear him shouting in the street last night",
+        "the guy who was following me got off at the last stop, im on my own on the bus now and im fine",
+        "i locked myself in the bathroom earlier cos i thought it was him at the door",
+        "he got into my icloud and read my messages",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

@@ -153,6 +153,12 @@ EXACT_WORD_GROUPS = frozenset(
 WEAK_NOW = frozenset({"omg", "please", "quick", "quickly", "hurry", "urgent", "urgently"})
 # "he has forced his way in": the perfect tells of now.
 PERFECT = frozenset({"has", "have", "'ve", "ve"})
+# "he has sat down next to me", "she's stood by the door": where someone now is.
+POSITION_PARTICIPLES = frozenset({"sat", "stood", "got"})
+# "got" before these tells where someone now is: "he got in", "she got past reception".
+ENTRY_WORDS = frozenset({"in", "inside", "into", "through", "thru", "past"})
+# How far back "just" reaches over "and": "just got on at my stop and sat".
+JOINED_REACH = 6
 # Habitual words that count: a habit only when what they count is a time ("every night",
 # not "every aisle").
 COUNTING = frozenset({"every", "each", "most"})
@@ -160,6 +166,8 @@ COUNTING = frozenset({"every", "each", "most"})
 DURATION_UNITS = frozenset({"minute", "min", "mins", "second", "sec", "secs", "hour", "hr", "hrs"})
 # Words that open a clause saying who someone is: "the man who keeps following me".
 RELATIVES = frozenset({"who", "whos", "that", "which"})
+# How far before a habitual or past marker "who" may be: "the lecturer who emails me constantly".
+RELATIVE_REACH = 4
 # Capitalised words after "since" that are times, not places.
 CALENDAR = frozenset(
     {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october"}
@@ -474,7 +482,11 @@ class Analyser:
             starts: Dict[int, List[int]] = {}
             for s, e in matches.get(label, []):
                 if label == "danger/past" and (
-                    (e - s == 1 and _irregular_present(doc, s)) or doc[s:e].text.lower() in _STOPPED
+                    (e - s == 1 and _irregular_present(doc, s))
+                    or doc[s:e].text.lower() in _STOPPED
+                    # "the bloke whos been messaging me all week just got on": who he is
+                    # (not "the guy who was following me", which tells what he did).
+                    or (doc[s].lower_ in {"been"} | PAST_TIMES and _describes_who(doc, s))
                 ):
                     continue
                 # "every aisle", "every platform": a count of places or things, not of times.
@@ -636,6 +648,8 @@ class Analyser:
                             kind == "emergency"
                             and _regular_past(doc, start)
                             and not (start > 0 and doc[start - 1].lower_ in PERFECT)
+                            # Told with no subject, as a state: "locked myself in the loo".
+                            and not (start == 0 or doc[start - 1].text in SENTENCE_ENDS)
                         )
                         or (kind == "presence" and (clause in stopped or _past_tense(doc, clauses, clause)))
                     ):
@@ -899,12 +913,19 @@ def _in_person_now(doc: Doc, matches, clauses: List[int], now: Dict[int, List[in
 
 
 def _describes_who(doc: Doc, s: int) -> bool:
-    """The habitual marker at s is in a relative clause: "the man who keeps following me",
-    "the regular who's always asking for my number"."""
+    """The habitual or past marker at s is in a relative clause that says who someone is:
+    "the man who keeps following me", "the regular who's always asking for my number",
+    "the bloke who's been messaging me all week"."""
     i = s - 1
     while i >= 0 and doc[i].lower_ in BE_ADVERBS | {"'s", "is", "has", "'ve", "been"}:
         i -= 1
-    return i >= 0 and doc[i].lower_ in RELATIVES
+    if i >= 0 and doc[i].lower_ in RELATIVES:
+        return True
+    # After the relative clause's verb and object: "the lecturer who emails me constantly".
+    return any(
+        doc[j].lower_ in {"who", "whos"} and not any(t.is_punct for t in doc[j + 1 : s])
+        for j in range(max(0, s - RELATIVE_REACH), s - 1)
+    )
 
 
 def _since_a_place(doc: Doc, i: int, clauses: List[int]) -> bool:
@@ -1023,10 +1044,23 @@ def _present_simple(doc: Doc, i: int) -> bool:
 
 
 def _irregular_present(doc: Doc, i: int) -> bool:
-    """An irregular form like "sat", "got", "came" after "is"/"'s" or "just" tells of now:
-    "he's sat in his car", "she just came through the gate"."""
-    return i > 0 and (
-        doc[i - 1].lower_ == "just" or (doc[i - 1].lower_ in PRESENT_BE and _is_present_be(doc, i - 1))
+    """An irregular past form that tells of now: after "is"/"'s" or "just" ("he's sat in
+    his car", "she just came through the gate"), a position after "has" ("he has sat down
+    next to me"), "got" into a place ("he got in thru the window", "he got past
+    security"), or the second of two things just done ("he just got on and sat behind me")."""
+    word = doc[i].lower_
+    if word == "got" and i + 1 < len(doc) and doc[i + 1].norm_ in ENTRY_WORDS:
+        return True
+    if i == 0:
+        return False
+    before = doc[i - 1].lower_
+    if before == "just" or (before in PERFECT and word in POSITION_PARTICIPLES):
+        return True
+    if before in PRESENT_BE:
+        return _is_present_be(doc, i - 1)
+    reach = doc[max(0, i - JOINED_REACH) : i]
+    return (
+        before == "and" and any(t.lower_ == "just" for t in reach[:-2]) and not any(t.is_punct for t in reach)
     )
 
 
