@@ -68,6 +68,10 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "the bloke whos been messaging me all week just got on and sat right behind me",
         "he got in thru the window",
         "locked myself in the staff toilet, he got past security",
+        "he has followed me home and pulled up across the road",
+        "the man who's been messaging my daughter has come and sat down at our table",
+        "hes two rows behind me on the bus",
+        "he's arrived",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -94,6 +98,10 @@ def test_immediate_danger_is_caught(analyser, text):
         "the guy who was following me got off at the last stop, im on my own on the bus now and im fine",
         "i locked myself in the bathroom earlier cos i thought it was him at the door",
         "he got into my icloud and read my messages",
+        "he has followed me before",
+        "he's followed me home three times this month",
+        "she sits two rows behind me in every lecture",
+        "he has walked past my house a few times over the years",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

@@ -1014,7 +1014,8 @@ def _regular_past(doc: Doc, i: int) -> bool:
         token.is_alpha
         and token.lower_.endswith("ed")
         and token.norm_ != token.lower_
-        and not (i > 0 and doc[i - 1].lower_ in PRESENT_BE | {"just"})
+        and not (i > 0 and doc[i - 1].lower_ in PRESENT_BE | PERFECT | {"just"})
+        and not _joined_to_now(doc, i)
     )
 
 
@@ -1047,7 +1048,7 @@ def _irregular_present(doc: Doc, i: int) -> bool:
     """An irregular past form that tells of now: after "is"/"'s" or "just" ("he's sat in
     his car", "she just came through the gate"), a position after "has" ("he has sat down
     next to me"), "got" into a place ("he got in thru the window", "he got past
-    security"), or the second of two things just done ("he just got on and sat behind me")."""
+    security"), or the second of two things just done (`_joined_to_now`)."""
     word = doc[i].lower_
     if word == "got" and i + 1 < len(doc) and doc[i + 1].norm_ in ENTRY_WORDS:
         return True
@@ -1058,9 +1059,18 @@ def _irregular_present(doc: Doc, i: int) -> bool:
         return True
     if before in PRESENT_BE:
         return _is_present_be(doc, i - 1)
+    return _joined_to_now(doc, i)
+
+
+def _joined_to_now(doc: Doc, i: int) -> bool:
+    """Token i is the second of two things just or now done, joined by "and": "he just
+    got on and sat behind me", "he has followed me home and pulled up across the road"."""
     reach = doc[max(0, i - JOINED_REACH) : i]
     return (
-        before == "and" and any(t.lower_ == "just" for t in reach[:-2]) and not any(t.is_punct for t in reach)
+        i > 0
+        and doc[i - 1].lower_ == "and"
+        and any(t.lower_ in PERFECT | {"just"} for t in reach[:-2])
+        and not any(t.is_punct for t in reach)
     )
 
 
