@@ -15,7 +15,7 @@ from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.tracker_facts import entity_values, latest_intent, previous_bot_action
-from bot.nlu import CAPPED_AT
+from bot.nlu import CAPPED_AT, DANGER_CHECK
 
 SAFETY_QUESTION = "utter_ask_safe_now"
 NOT_A_DISCLOSURE = frozenset({"ask_service", "bot_challenge", "out_of_scope", "bad_input"})
@@ -35,6 +35,10 @@ class ExtractSlots(ValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
+        # A message that may tell of danger now, though not read as an emergency: how to
+        # reach 999 comes first, then the reply as usual.
+        if tracker.latest_message.get(DANGER_CHECK):
+            dispatcher.utter_message(response="utter_if_in_danger")
         if "too_long" in entity_values(tracker, "input_note"):
             capped_at = tracker.latest_message.get(CAPPED_AT)
             dispatcher.utter_message(response="utter_message_capped", max_characters=capped_at)

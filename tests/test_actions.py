@@ -159,3 +159,12 @@ async def test_an_open_service_question_offers_a_menu():
     dispatcher = CollectingDispatcher()
     assert await ActionGiveService().run(dispatcher, tracker(intent="ask_service"), {}) == []
     assert responses(dispatcher) == ["utter_services_menu"]
+
+
+async def test_a_message_that_may_tell_of_danger_gets_how_to_reach_999_first():
+    dispatcher = CollectingDispatcher()
+    await ExtractSlots().run(dispatcher, tracker(danger_check=True), {"slots": {}})
+    assert responses(dispatcher) == ["utter_if_in_danger"]
+    quiet = CollectingDispatcher()
+    await ExtractSlots().run(quiet, tracker(), {"slots": {}})
+    assert responses(quiet) == []

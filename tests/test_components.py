@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.combine import LearnedBehaviours
-from bot.nlu.components import _override_intent, is_question, mostly_non_latin
+from bot.nlu.components import _override_intent, is_question, may_be_danger, mostly_non_latin
 
 DIET_SAYS_DANGER = {"name": "immediate_danger", "confidence": 0.97}
 RANKING = [DIET_SAYS_DANGER, {"name": "describe_behaviour", "confidence": 0.02}]
@@ -88,3 +88,27 @@ def test_a_behaviour_only_the_learned_reader_found_does_not_make_another_languag
     assert decide(analyser, english, {"name": "nlu_fallback", "confidence": 0.4}, learned=learned) == (
         "describe_behaviour"
     )
+
+
+@pytest.mark.parametrize(
+    "text,probability,diet_said_danger,expected",
+    [
+        # The rules found danger words and judged them past, a habit or a question.
+        ("he used to wait outside my house", 0.0, False, True),
+        ("he waits outside my work every evening", 0.0, False, True),
+        ("what if he tries to break in", 0.0, False, True),
+        ("he threatened to kill me last year", 0.0, False, True),
+        # The danger model leans to danger, under the alarm.
+        ("he keeps ringing. now the doorbell's going", 0.12, False, True),
+        # DIET's alarm was overruled by the danger readers.
+        ("please, I need someone", 0.05, True, True),
+        # Nothing points to danger.
+        ("what's the helpline number", 0.04, False, False),
+        ("he keeps texting me", None, False, False),
+        ("😭😭😭", 0.9, True, False),
+    ],
+)
+def test_a_message_under_the_alarm_that_may_tell_of_danger(
+    analyser, text, probability, diet_said_danger, expected
+):
+    assert may_be_danger(analyser.analyse(text), probability, 0.1, diet_said_danger) is expected

@@ -143,6 +143,21 @@ async def test_an_emergency_in_words_no_rule_knows_is_caught_by_the_danger_model
     assert chat.slot("in_danger") is True and chat.slot("risk_level") == "immediate"
 
 
+async def test_a_message_that_may_tell_of_danger_gets_how_to_reach_999_and_the_conversation_goes_on(
+    agent, analyser, knowledge
+):
+    message = "he used to wait outside my house every night"
+    assert analyser.analyse(message).danger_ruled_out, "danger words the rules judged past"
+    chat = Chat(agent)
+    await chat.say("hi")
+    await chat.say("yes")
+    reply = await chat.say(message)
+    assert reply.index("999") < 40 and SILENT_SOLUTION_CODE in reply
+    assert chat.slot("risk_level") != "immediate" and chat.slot("in_danger") is not True
+    assert chat.slot("requested_slot") in knowledge.four_slots, "the questions go on"
+    assert "999" not in await chat.say("yes"), "an ordinary answer gets no 999 line"
+
+
 async def test_a_behaviour_in_words_no_rule_knows_is_recognised_by_the_behaviour_model(
     agent, analyser, knowledge
 ):
