@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Sequence, Set, Tuple
 
 from bot.labelled import Example, load_examples
+from bot.nlu import DANGER_CHECK
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "eval" / "eval_set.yml"
 DANGER_INTENT = "immediate_danger"
@@ -133,6 +134,19 @@ def by_reader(
     return result
 
 
+def told_999(
+    examples: Sequence[Example], alarms: Dict[str, bool], checks: Dict[str, bool]
+) -> Dict[str, float]:
+    """How many emergencies were told how to reach 999 at that turn, by the alarm or by the
+    line before the usual reply, and how many other messages got that line."""
+    told = [alarms[e.text] or checks.get(e.text, False) for e in examples if e.danger]
+    lines = [checks.get(e.text, False) and not alarms[e.text] for e in examples if not e.danger]
+    return {
+        "danger_told_999_recall": round(sum(told) / len(told), 4) if told else 1.0,
+        "danger_999_line_on_others": round(sum(lines) / len(lines), 4) if lines else 0.0,
+    }
+
+
 def rules_predictor() -> Callable[[str], Prediction]:
     from bot.nlu.understanding import default_analyser
 
@@ -146,10 +160,13 @@ def rules_predictor() -> Callable[[str], Prediction]:
 
 
 def model_predictor(
-    model_path: str, probabilities: Dict[str, float], behaviours: Dict[str, Dict[str, float]]
+    model_path: str,
+    probabilities: Dict[str, float],
+    behaviours: Dict[str, Dict[str, float]],
+    checks: Dict[str, bool],
 ) -> Callable[[str], Prediction]:
-    """Predictions through the trained model; records each text's danger_probability and
-    behaviour_probabilities."""
+    """Predictions through the trained model; records each text's danger_probability,
+    behaviour_probabilities and danger_check (how to reach 999 before the usual reply)."""
     import logging
 
     from rasa.core.agent import Agent
@@ -167,6 +184,7 @@ def model_predictor(
             probabilities[text] = parsed["danger_probability"]
         if "behaviour_probabilities" in parsed:
             behaviours[text] = parsed["behaviour_probabilities"]
+        checks[text] = bool(parsed.get(DANGER_CHECK))
         found = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "behaviour"}
         return parsed["intent"]["name"] == DANGER_INTENT, found
 
@@ -185,9 +203,18 @@ def main(argv: Sequence[str] = ()) -> int:
     examples = load_examples(Path(args.eval_set))
     probabilities: Dict[str, float] = {}
     behaviours: Dict[str, Dict[str, float]] = {}
-    predict = rules_predictor() if args.rules_only else model_predictor(args.model, probabilities, behaviours)
-    scores = score(examples, (predict(e.text) for e in examples))
+    checks: Dict[str, bool] = {}
+    predict = (
+        rules_predictor()
+        if args.rules_only
+        else model_predictor(args.model, probabilities, behaviours, checks)
+    )
+    predictions = [predict(e.text) for e in examples]
+    scores = score(examples, predictions)
     summary = scores.summary()
+    if checks:
+        alarms = {e.text: danger for e, (danger, _) in zip(examples, predictions, strict=True)}
+        summary.update(told_999(examples, alarms, checks))
     if probabilities:
         summary["by_reader"] = by_reader(examples, probabilities, behaviours)
     if not args.quiet:
