@@ -409,9 +409,9 @@ def may_be_danger(
 ) -> bool:
     """A message not read as an emergency that may still be one: the rules found danger
     words and judged them not happening now ("he used to wait outside", "what if he
-    turns up"), DIET's alarm was overruled, or the danger model leans that way. On the
-    spent held-out sets the alarm missed a few emergencies that each of these caught
-    (README "Measured"); such a message is answered as usual, after how to reach 999."""
+    tries to break in"), DIET's alarm was overruled, or the danger model leans that way.
+    On the validation sets the alarm missed a few emergencies that these caught (README
+    "Measured"); such a message is answered as usual, after how to reach 999."""
     return analysis.letters > 0 and (
         analysis.danger_ruled_out or diet_said_danger or (probability is not None and probability >= check_at)
     )
