@@ -218,6 +218,8 @@ PAST_TIMES = frozenset(
     {"ago", "before", "previously", "once", "years", "earlier", "yesterday"}
     | {"anymore", "any", "more", "no", "longer"}
 )
+# Past markers that, inside "who's been ...", say who someone is rather than when.
+WHO_PAST = PAST_TIMES | {"been"}
 # Words that bring the stalker back after an `over` marker: "he left but he's back".
 RETURNS = frozenset({"back", "again", "returned", "return", "returning"})
 
@@ -486,7 +488,7 @@ class Analyser:
                     or doc[s:e].text.lower() in _STOPPED
                     # "the bloke whos been messaging me all week just got on": who he is
                     # (not "the guy who was following me", which tells what he did).
-                    or (doc[s].lower_ in {"been"} | PAST_TIMES and _describes_who(doc, s))
+                    or (doc[s].lower_ in WHO_PAST and _describes_who(doc, s))
                 ):
                     continue
                 # "every aisle", "every platform": a count of places or things, not of times.
@@ -647,7 +649,6 @@ class Analyser:
                         or (
                             kind == "emergency"
                             and _regular_past(doc, start)
-                            and not (start > 0 and doc[start - 1].lower_ in PERFECT)
                             # Told with no subject, as a state: "locked myself in the loo".
                             and not (start == 0 or doc[start - 1].text in SENTENCE_ENDS)
                         )
@@ -1008,7 +1009,8 @@ def _past_tense(doc: Doc, clauses: List[int], clause: int) -> bool:
 
 
 def _regular_past(doc: Doc, i: int) -> bool:
-    """Token i is a regular past verb, not after a present "be" nor "just"."""
+    """Token i is a regular past verb, not after a present "be", "has" or "just", nor
+    joined to something just or now done (`_joined_to_now`)."""
     token = doc[i]
     return (
         token.is_alpha
