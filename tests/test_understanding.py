@@ -72,6 +72,9 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "the man who's been messaging my daughter has come and sat down at our table",
         "hes two rows behind me on the bus",
         "he's arrived",
+        "no hes not gone, still sat outside in his van",
+        "still parked across the road",
+        "I've gone back in and locked the doors but he's still sat there",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -102,6 +105,8 @@ def test_immediate_danger_is_caught(analyser, text):
         "he's followed me home three times this month",
         "she sits two rows behind me in every lecture",
         "he has walked past my house a few times over the years",
+        "he was still sat outside when i left last night",
+        "back in march he was outside my house every night",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

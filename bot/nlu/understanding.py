@@ -155,6 +155,8 @@ WEAK_NOW = frozenset({"omg", "please", "quick", "quickly", "hurry", "urgent", "u
 PERFECT = frozenset({"has", "have", "'ve", "ve"})
 # "he has sat down next to me", "she's stood by the door": where someone now is.
 POSITION_PARTICIPLES = frozenset({"sat", "stood", "got"})
+# After "still", where someone still is: "no hes not gone, still sat outside in his van".
+STILL_THERE = frozenset({"sat", "stood", "parked"})
 # "got" before these tells where someone now is: "he got in", "she got past reception".
 ENTRY_WORDS = frozenset({"in", "inside", "into", "through", "thru", "past"})
 # How far back "just" reaches over "and": "just got on at my stop and sat".
@@ -213,6 +215,10 @@ NOT_OVER_BEFORE = frozenset(
 )
 # A time after these is a start, not the time of a story: "he's been outside since last night".
 NOT_STORY_BEFORE = frozenset({"since", "from", "until", "till", "all", "every", "for"})
+# "Back in" after these is a place, not a time: "I've gone back in", "she ran back in".
+BACK_TO_A_PLACE = frozenset(
+    {"go", "come", "get", "run", "walk", "rush", "head", "dash", "sneak", "creep", "step", "nip", "pop", "duck"}
+)
 # Past markers that are times, not verbs: they do not stop a story told in the present.
 PAST_TIMES = frozenset(
     {"ago", "before", "previously", "once", "years", "earlier", "yesterday"}
@@ -702,9 +708,17 @@ def _scopes(
 
     # A story: a past time opening a sentence told in the present, and the sentences in
     # the present after it.
-    story_at = [s for s, _ in spans("story") if not (s > 0 and doc[s - 1].lower_ in NOT_STORY_BEFORE)] + [
-        t.i for t in doc if _is_year(t) and not (t.i > 0 and doc[t.i - 1].lower_ in NOT_STORY_BEFORE)
-    ]
+    story_at = [
+        s
+        for s, _ in spans("story")
+        if not (
+            s > 0
+            and (
+                doc[s - 1].lower_ in NOT_STORY_BEFORE
+                or (doc[s].lower_ == "back" and doc[s - 1].norm_ in BACK_TO_A_PLACE)
+            )
+        )
+    ] + [t.i for t in doc if _is_year(t) and not (t.i > 0 and doc[t.i - 1].lower_ in NOT_STORY_BEFORE)]
     openers: Dict[int, int] = {}
     for s in story_at:
         if sentences[s] not in past_verbs and sentences[s] not in now_sentences:
@@ -1010,13 +1024,14 @@ def _past_tense(doc: Doc, clauses: List[int], clause: int) -> bool:
 
 def _regular_past(doc: Doc, i: int) -> bool:
     """Token i is a regular past verb, not after a present "be", "has" or "just", nor
-    joined to something just or now done (`_joined_to_now`)."""
+    "still parked", nor joined to something just or now done (`_joined_to_now`)."""
     token = doc[i]
     return (
         token.is_alpha
         and token.lower_.endswith("ed")
         and token.norm_ != token.lower_
         and not (i > 0 and doc[i - 1].lower_ in PRESENT_BE | PERFECT | {"just"})
+        and not (i > 0 and doc[i - 1].lower_ == "still" and token.lower_ in STILL_THERE)
         and not _joined_to_now(doc, i)
     )
 
@@ -1049,7 +1064,7 @@ def _present_simple(doc: Doc, i: int) -> bool:
 def _irregular_present(doc: Doc, i: int) -> bool:
     """An irregular past form that tells of now: after "is"/"'s" or "just" ("he's sat in
     his car", "she just came through the gate"), a position after "has" ("he has sat down
-    next to me"), "got" into a place ("he got in thru the window", "he got past
+    next to me") or "still" ("still sat outside"), "got" into a place ("he got in thru the window", "he got past
     security"), or the second of two things just done (`_joined_to_now`)."""
     word = doc[i].lower_
     if word == "got" and i + 1 < len(doc) and doc[i + 1].norm_ in ENTRY_WORDS:
@@ -1057,7 +1072,11 @@ def _irregular_present(doc: Doc, i: int) -> bool:
     if i == 0:
         return False
     before = doc[i - 1].lower_
-    if before == "just" or (before in PERFECT and word in POSITION_PARTICIPLES):
+    if (
+        before == "just"
+        or (before in PERFECT and word in POSITION_PARTICIPLES)
+        or (before == "still" and word in STILL_THERE)
+    ):
         return True
     if before in PRESENT_BE:
         return _is_present_be(doc, i - 1)
