@@ -147,6 +147,17 @@ def told_999(
     }
 
 
+def annotated(text: str, probabilities: Dict[str, float], checks: Dict[str, bool]) -> str:
+    """A listed message with the danger model's probability and, for a missed emergency,
+    whether the line before the usual reply still told how to reach 999."""
+    notes = []
+    if text in probabilities:
+        notes.append(f"danger model {probabilities[text]:.2f}")
+    if text in checks:
+        notes.append("told how to reach 999" if checks[text] else "NOT told how to reach 999")
+    return f"{text}  [{'; '.join(notes)}]" if notes else text
+
+
 def rules_predictor() -> Callable[[str], Prediction]:
     from bot.nlu.understanding import default_analyser
 
@@ -225,8 +236,7 @@ def main(argv: Sequence[str] = ()) -> int:
         ):
             print(f"\n{title} ({len(lines)})")
             for line in lines:
-                probability = probabilities.get(line)
-                print("  ", line if probability is None else f"{line}  [danger model {probability:.2f}]")
+                print("  ", annotated(line, probabilities, checks if title == "MISSED DANGER" else {}))
     print(json.dumps(summary, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2), encoding="utf-8")

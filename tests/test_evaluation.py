@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.evaluation import score, told_999
+from bot.evaluation import annotated, score, told_999
 from bot.labelled import Example
 
 EXAMPLES = [
@@ -29,3 +29,15 @@ def test_an_emergency_under_the_alarm_told_how_to_reach_999_counts_as_told():
         "danger_999_line_on_others": 0.5,
     }
     assert told_999(EXAMPLES, alarms, {})["danger_told_999_recall"] == 0.5
+
+
+def test_a_missed_emergency_is_listed_with_whether_it_was_told_how_to_reach_999():
+    probabilities = {"he got in thru the window": 0.27, "hes outside now": 0.04}
+    checks = {"he got in thru the window": True, "hes outside now": False}
+    assert annotated("he got in thru the window", probabilities, checks) == (
+        "he got in thru the window  [danger model 0.27; told how to reach 999]"
+    )
+    assert annotated("hes outside now", probabilities, checks).endswith(
+        "[danger model 0.04; NOT told how to reach 999]"
+    )
+    assert annotated("he used to wait outside", {}, {}) == "he used to wait outside"
