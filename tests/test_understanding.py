@@ -75,6 +75,7 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "no hes not gone, still sat outside in his van",
         "still parked across the road",
         "I've gone back in and locked the doors but he's still sat there",
+        "someone knocked, i didnt answer. i can still see a shadow on the step",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -107,6 +108,7 @@ def test_immediate_danger_is_caught(analyser, text):
         "he has walked past my house a few times over the years",
         "he was still sat outside when i left last night",
         "back in march he was outside my house every night",
+        "i could see a figure by the gate every night",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

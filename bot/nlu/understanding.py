@@ -86,7 +86,8 @@ SINGULAR_SUBJECTS = frozenset({"he", "she", "someone", "somebody"})
 THIRD_PERSON = SINGULAR_SUBJECTS | {"they"}
 # A place said of the person themselves is no presence ("i'm sitting in my car").
 FIRST_PERSON = frozenset({"i", "we"})
-OTHER_PEOPLE = frozenset({"he", "she", "they", "him", "them", "someone", "somebody", "his", "their"})
+# Someone else in the cue, so it is not about the writer; a shape counts ("i can see a shadow").
+OTHER_PEOPLE = frozenset("he she they him them someone somebody his their shadow figure silhouette".split())
 # Uncertainty before a presence: "he might come round tonight".
 UNCERTAIN = frozenset({"might", "may"})
 BELIEF_VERBS = frozenset({"think", "reckon", "believe", "feel", "say", "said"})
