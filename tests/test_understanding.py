@@ -19,6 +19,8 @@ import pytest
         ("I told my mum", set()),
         ("he follows me on instagram", set()),
         ("she left flowers on my doorstep again", {"gifts"}),
+        ("parcels keep turning up at my work that i never ordered", {"gifts", "identity_theft"}),
+        ("a locksmith just turned up saying i'd booked him", set()),
         ("my ex hacked my snapchat and put a tracker on my car", {"hacking_spyware"}),
         ("he made a fake account pretending to be me", {"fake_accounts"}),
         ("someone ordered loads of stuff in my name", {"identity_theft"}),
