@@ -707,17 +707,9 @@ def _scopes(
 
     # A story: a past time opening a sentence told in the present, and the sentences in
     # the present after it.
-    story_at = [
-        s
-        for s, _ in spans("story")
-        if not (
-            s > 0
-            and (
-                doc[s - 1].lower_ in NOT_STORY_BEFORE
-                or (doc[s].lower_ == "back" and doc[s - 1].norm_ in BACK_TO_A_PLACE)
-            )
-        )
-    ] + [t.i for t in doc if _is_year(t) and not (t.i > 0 and doc[t.i - 1].lower_ in NOT_STORY_BEFORE)]
+    story_at = [s for s, _ in spans("story") if _story_time(doc, s)] + [
+        t.i for t in doc if _is_year(t) and _story_time(doc, t.i)
+    ]
     openers: Dict[int, int] = {}
     for s in story_at:
         if sentences[s] not in past_verbs and sentences[s] not in now_sentences:
@@ -789,6 +781,17 @@ def _scopes(
         )
 
     return out_of_scope
+
+
+def _story_time(doc: Doc, s: int) -> bool:
+    """The past time at s can open a story: not a start ("he's been outside since last
+    night"), nor "back in" a place after a verb of going ("I've gone back in")."""
+    if s == 0:
+        return True
+    before = doc[s - 1]
+    return not (
+        before.lower_ in NOT_STORY_BEFORE or (doc[s].lower_ == "back" and before.norm_ in BACK_TO_A_PLACE)
+    )
 
 
 def _will_come(doc: Doc, start: int, clauses: List[int]) -> bool:
@@ -1025,12 +1028,13 @@ def _regular_past(doc: Doc, i: int) -> bool:
     """Token i is a regular past verb, not after a present "be", "has" or "just", nor
     "still parked", nor joined to something just or now done (`_joined_to_now`)."""
     token = doc[i]
+    before = doc[i - 1].lower_ if i > 0 else ""
     return (
         token.is_alpha
         and token.lower_.endswith("ed")
         and token.norm_ != token.lower_
-        and not (i > 0 and doc[i - 1].lower_ in PRESENT_BE | PERFECT | {"just"})
-        and not (i > 0 and doc[i - 1].lower_ == "still" and token.lower_ in STILL_THERE)
+        and before not in PRESENT_BE | PERFECT | {"just"}
+        and not (before == "still" and token.lower_ in STILL_THERE)
         and not _joined_to_now(doc, i)
     )
 
@@ -1063,8 +1067,9 @@ def _present_simple(doc: Doc, i: int) -> bool:
 def _irregular_present(doc: Doc, i: int) -> bool:
     """An irregular past form that tells of now: after "is"/"'s" or "just" ("he's sat in
     his car", "she just came through the gate"), a position after "has" ("he has sat down
-    next to me") or "still" ("still sat outside"), "got" into a place ("he got in thru the window", "he got past
-    security"), or the second of two things just done (`_joined_to_now`)."""
+    next to me") or "still" ("still sat outside"), "got" into a place ("he got in thru
+    the window", "he got past security"), or the second of two things just done
+    (`_joined_to_now`)."""
     word = doc[i].lower_
     if word == "got" and i + 1 < len(doc) and doc[i + 1].norm_ in ENTRY_WORDS:
         return True
