@@ -1034,7 +1034,7 @@ def _regular_past(doc: Doc, i: int) -> bool:
         and token.lower_.endswith("ed")
         and token.norm_ != token.lower_
         and before not in PRESENT_BE | PERFECT | {"just"}
-        and not (before == "still" and token.lower_ in STILL_THERE)
+        and not _still_there(doc, i)
         and not _joined_to_now(doc, i)
     )
 
@@ -1076,15 +1076,16 @@ def _irregular_present(doc: Doc, i: int) -> bool:
     if i == 0:
         return False
     before = doc[i - 1].lower_
-    if (
-        before == "just"
-        or (before in PERFECT and word in POSITION_PARTICIPLES)
-        or (before == "still" and word in STILL_THERE)
-    ):
+    if before == "just" or (before in PERFECT and word in POSITION_PARTICIPLES) or _still_there(doc, i):
         return True
     if before in PRESENT_BE:
         return _is_present_be(doc, i - 1)
     return _joined_to_now(doc, i)
+
+
+def _still_there(doc: Doc, i: int) -> bool:
+    """Token i tells where someone still is: "still sat outside", "still parked across"."""
+    return i > 0 and doc[i - 1].lower_ == "still" and doc[i].lower_ in STILL_THERE
 
 
 def _joined_to_now(doc: Doc, i: int) -> bool:
