@@ -116,13 +116,22 @@ def test_each_epoch_trains_on_every_message_once_in_batches_of_similar_length():
     assert sorted(np.concatenate(random)) == list(range(1000))
 
 
-def test_the_danger_classifier_retrains_when_its_labelled_files_change(tmp_path):
-    from bot.nlu.components import DangerClassifier
+def test_each_reader_retrains_when_what_it_learns_from_the_labelled_files_changes(tmp_path):
+    from bot.nlu.components import BehaviourClassifier, DangerClassifier
 
-    (tmp_path / "a.yml").write_text("examples: []\n")
-    before = DangerClassifier.fingerprint_addon({"labelled": str(tmp_path)})
-    (tmp_path / "a.yml").write_text("examples:\n  - {text: he is here, danger: true}\n")
-    assert DangerClassifier.fingerprint_addon({"labelled": str(tmp_path)}) != before
+    def fingerprints(yaml_text: str) -> tuple:
+        (tmp_path / "a.yml").write_text(yaml_text)
+        config = {"labelled": str(tmp_path)}
+        return DangerClassifier.fingerprint_addon(config), BehaviourClassifier.fingerprint_addon(config)
+
+    empty = fingerprints("examples: []\n")
+    added = fingerprints("examples:\n  - {text: he is outside, danger: true, behaviours: [turning_up]}\n")
+    relabelled = fingerprints("examples:\n  - {text: he is outside, danger: true, behaviours: [loitering]}\n")
+    safe = fingerprints("examples:\n  - {text: he is outside, danger: false, behaviours: [loitering]}\n")
+    assert added[0] != empty[0] and added[1] != empty[1]
+    # A behaviour relabelled: only the behaviour reader retrains (the danger model takes 14 min).
+    assert relabelled[0] == added[0] and relabelled[1] != added[1]
+    assert safe[0] != relabelled[0] and safe[1] == relabelled[1]
 
 
 def test_the_fingerprint_works_for_rasas_cached_stand_in_node():

@@ -138,16 +138,22 @@ class TunedReader(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The labelled files are read here, not through Rasa's importer: retrain when they
-        change, or when the saved model's format does (a cached model in an older format
-        would not load).
+        """The labelled messages are read here, not through Rasa's importer: retrain when
+        what this reader learns from them changes (relabelling behaviours leaves the danger
+        model cached), or when the saved model's format does (a cached model in an older
+        format would not load).
 
         Rasa also calls this with the config of a cached stand-in node (without our keys)."""
         folder = config.get("labelled", cls.get_default_config()["labelled"])
         digest = hashlib.sha256(SAVED_FORMAT.encode())
-        for path in _labelled_files(folder):
-            digest.update(path.read_bytes())
+        for example in _labelled(folder):
+            digest.update(repr(cls.learned_from(example)).encode())
         return digest.hexdigest()
+
+    @staticmethod
+    def learned_from(example: Example) -> Tuple[Any, ...]:
+        """The parts of a labelled message this reader is trained on."""
+        raise NotImplementedError
 
     def examples(self, training_data: TrainingData) -> Tuple[List[str], List[str], np.ndarray]:
         """The texts, the labels and the targets (one row per text, one column per label)."""
@@ -223,6 +229,10 @@ class DangerClassifier(TunedReader):
             labels.append(example.danger)
         return texts, [DANGER_INTENT], np.array(labels, dtype=np.float32)[:, None]
 
+    @staticmethod
+    def learned_from(example: Example) -> Tuple[Any, ...]:
+        return example.text, example.danger
+
     def annotate(self, message: Message, probabilities: np.ndarray) -> None:
         message.set(DANGER_PROBABILITY, round(float(probabilities[0]), 4), add_to_output=True)
 
@@ -252,6 +262,10 @@ class BehaviourClassifier(TunedReader):
         targets = np.array([[b in example.behaviours for b in ids] for example in labelled], dtype=np.float32)
         return [example.text for example in labelled], ids, targets.reshape(len(labelled), len(ids))
 
+    @staticmethod
+    def learned_from(example: Example) -> Tuple[Any, ...]:
+        return example.text, sorted(example.behaviours)
+
     def training_options(self) -> Dict[str, Any]:
         return {
             "balanced": False,
@@ -267,12 +281,8 @@ class BehaviourClassifier(TunedReader):
         )
 
 
-def _labelled_files(folder: str) -> List[Path]:
-    return sorted(Path(folder).glob("*.yml"))
-
-
 def _labelled(folder: str) -> List[Example]:
-    return [example for path in _labelled_files(folder) for example in load_examples(path)]
+    return [example for path in sorted(Path(folder).glob("*.yml")) for example in load_examples(path)]
 
 
 @DefaultV1Recipe.register(
