@@ -78,6 +78,10 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "still parked across the road",
         "I've gone back in and locked the doors but he's still sat there",
         "someone knocked, i didnt answer. i can still see a shadow on the step",
+        "he just told me if I report him he'll wait for me after work. I finish at 5, it's 4.40",
+        "she texted me if i dont come out she's gonna be waiting for me",
+        "he just rang me from the pub and said if I leave with my new fella he'll glass him",
+        "my daughter just rang me, the lad whos been messaging her hundreds of times a day is outside her halls and wont leave",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -111,6 +115,11 @@ def test_immediate_danger_is_caught(analyser, text):
         "he was still sat outside when i left last night",
         "back in march he was outside my house every night",
         "i could see a figure by the gate every night",
+        "he told my friend hes gonna wait for me every day",
+        "last year he said he'd wait for me after work",
+        "what if he says he'll wait for me",
+        "he said if i go to the police he'll put the pictures online",
+        "he just told me he used to follow his ex home",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

@@ -141,6 +141,9 @@ PLACE_PREPOSITIONS = frozenset({"in", "at"})
 LONG_DURATIONS = frozenset({"days", "weeks", "months", "years", "ages", "while"})
 # "texts keep coming saying he's on his way": the habit is the texts', not his.
 REPORTING_VERBS = frozenset({"say", "tell", "write"})
+# "he texted me if i don't come out ...": the verbs that tell a threat, and whom it is told to.
+THREAT_TELLING = REPORTING_VERBS | {"text", "message", "shout", "threaten", "warn", "me", "us", "her"}
+PERSON_TOLD = frozenset({"i", "we", "you", "u", "she"})
 SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
 # Scopes over the whole message (danger.yml): what has ended since, a story or a dream.
 DANGER_SCOPES = ("over", "story", "unreal", "memory", "real", "unreal_after", "past_after")
@@ -617,7 +620,9 @@ class Analyser:
                     # A question or condition before the cue: "what if he turns up"; in a
                     # question, anywhere before it in the sentence ("if he ever turned up
                     # what's the best thing to do, lock the door and ring 999?").
-                    if any(s < end for s in hypothetical.get(clause, [])) or (
+                    if any(
+                        s < end and not _threat_condition(doc, s) for s in hypothetical.get(clause, [])
+                    ) or (
                         sentences[start] in questions
                         and any(
                             s < start and sentences[s] == sentences[start]
@@ -1142,6 +1147,17 @@ def _supposed(doc: Doc, start: int, clauses: List[int], future: bool = True) -> 
         subjects += word in SUBJECTS
         i -= 1
     return future and doc[start].lower_ == "coming" and start > 0 and doc[start - 1].lower_ in PRESENT_BE
+
+
+def _threat_condition(doc: Doc, i: int) -> bool:
+    """The condition at i is on what the person does, in a threat told to them: "he told
+    me if I report him he'll wait for me", not a hypothetical ("what if he turns up")."""
+    return (
+        _conditional(doc, i)
+        and i + 1 < len(doc)
+        and doc[i + 1].lower_ in PERSON_TOLD
+        and any(t.norm_ in THREAT_TELLING for t in doc[max(0, i - FUTURE_REACH) : i])
+    )
 
 
 def _conditional(doc: Doc, i: int) -> bool:
