@@ -28,6 +28,14 @@ import pytest
         ("he said he would kill me if I left", {"threats"}),
         ("he keeps messaging my mum and my boss", {"contacting_others"}),
         ("he keeps messaging me and my mum", {"unwanted_contact", "contacting_others"}),
+        # Where two ids meet, as tests/eval/BRIEF.md settles it.
+        ("she keeps leaving notes on my desk", {"gifts"}),
+        ("the lad downstairs slid a note under my door", {"gifts"}),
+        ("he keeps sending me voice notes", {"unwanted_contact"}),
+        ("he sent me a necklace with a note", {"gifts", "unwanted_contact"}),
+        ("he was outside my flat last night", {"turning_up"}),
+        ("he was outside my house till 3am", {"loitering"}),
+        ("he sat outside my house in his car", {"loitering"}),
     ],
 )
 def test_behaviours_in_own_words(analyser, text, expected):
