@@ -124,6 +124,8 @@ def test_immediate_danger_is_caught(analyser, text):
         "back in march he was outside my house every night",
         "i could see a figure by the gate every night",
         "he told my friend hes gonna wait for me every day",
+        "my friend will wait for me after work so im not walking alone",
+        "my mum just said she'll wait for me at the station",
         "last year he said he'd wait for me after work",
         "what if he says he'll wait for me",
         "he said if i go to the police he'll put the pictures online",

@@ -72,6 +72,7 @@ class RiskFlag:
 @dataclass(frozen=True)
 class DangerRules:
     emergency: Tuple[str, ...]
+    threatened: Tuple[str, ...]
     presence: Tuple[str, ...]
     now: Tuple[str, ...]
     negation: Tuple[str, ...]

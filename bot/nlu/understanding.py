@@ -142,7 +142,7 @@ LONG_DURATIONS = frozenset({"days", "weeks", "months", "years", "ages", "while"}
 # "texts keep coming saying he's on his way": the habit is the texts', not his.
 REPORTING_VERBS = frozenset({"say", "tell", "write"})
 # "he texted me if i don't come out ...": the verbs that tell a threat, and whom it is told to.
-THREAT_TELLING = REPORTING_VERBS | {"text", "message", "shout", "threaten", "warn", "me", "us", "her"}
+THREAT_TELLING = REPORTING_VERBS | {"text", "message", "shout", "threaten", "warn"}
 PERSON_TOLD = frozenset({"i", "we", "you", "u", "she"})
 SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
 # Scopes over the whole message (danger.yml): what has ended since, a story or a dream.
@@ -577,8 +577,17 @@ class Analyser:
                 or these_days
             ):
                 cues.append((start, end))
+        # "he told me if I report him he'll wait for me": a threat's consequence is an
+        # emergency cue (danger.yml `threatened`).
+        threatened = [
+            (start, end)
+            for start, end in matches.get("danger/threatened", [])
+            if any(_threat_condition(doc, i) for i in range(start) if clauses[i] == clauses[start])
+        ]
         for kind in ("emergency", "presence"):
-            for start, end in sorted(matches.get(f"danger/{kind}", [])):
+            for start, end in sorted(
+                matches.get(f"danger/{kind}", []) + (threatened if kind == "emergency" else [])
+            ):
                 clause = clauses[start]
                 if _overlaps((start, end), excluded) or negated(start):
                     continue
