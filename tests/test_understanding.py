@@ -89,6 +89,7 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "he just told me if I report him he'll wait for me after work. I finish at 5, it's 4.40",
         "she texted me if i dont come out she's gonna be waiting for me",
         "he just rang me from the pub and said if I leave with my new fella he'll glass him",
+        "he just texted me saying he will get me!",
         "my daughter just rang me, the lad whos been messaging her hundreds of times a day is outside her halls and wont leave",
     ],
 )
@@ -126,6 +127,7 @@ def test_immediate_danger_is_caught(analyser, text):
         "he told my friend hes gonna wait for me every day",
         "my friend will wait for me after work so im not walking alone",
         "my mum just said she'll wait for me at the station",
+        "my mum will get me from the station",
         "last year he said he'd wait for me after work",
         "what if he says he'll wait for me",
         "he said if i go to the police he'll put the pictures online",
