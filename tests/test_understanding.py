@@ -90,6 +90,7 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "she texted me if i dont come out she's gonna be waiting for me",
         "he just rang me from the pub and said if I leave with my new fella he'll glass him",
         "he just texted me saying he will get me!",
+        "he rang 40 times then said he's coming round with petrol",
         "my daughter just rang me, the lad whos been messaging her hundreds of times a day is outside her halls and wont leave",
     ],
 )
@@ -132,6 +133,7 @@ def test_immediate_danger_is_caught(analyser, text):
         "what if he says he'll wait for me",
         "he said if i go to the police he'll put the pictures online",
         "he just told me he used to follow his ex home",
+        "every time i leave work he follows me then sits outside my house",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

@@ -33,6 +33,27 @@ CLAUSE_BREAKS = frozenset(
     {".", "!", "?", ";", ":", ",", "\n", "but", "so", "because", "though", "although", "however"}
 )
 SENTENCE_ENDS = frozenset({".", "!", "?"})
+# "then" after these words is part of the clause, not the start of the next one.
+THEN_JOINS = frozenset(
+    {
+        "and",
+        "since",
+        "until",
+        "till",
+        "til",
+        "by",
+        "from",
+        "back",
+        "now",
+        "just",
+        "only",
+        "even",
+        "was",
+        "were",
+        "is",
+        "'s",
+    }
+)
 # Words by which a clause refers back to the one before it ("that's the 5th time").
 BACK_REFERENCES = frozenset(
     {"again", "another", "it", "that", "thats", "this", "still"}
@@ -1211,6 +1232,8 @@ def _clause_ids(doc: Doc) -> List[int]:
         breaks = token.lower_ in CLAUSE_BREAKS or token.norm_ in CLAUSE_BREAKS
         if token.lower_ == "and" and token.i + 1 < len(doc):
             breaks = doc[token.i + 1].lower_ in AND_STARTS_CLAUSE
+        if token.lower_ == "then" and 0 < token.i < len(doc) - 1:
+            breaks = doc[token.i - 1].lower_ not in THEN_JOINS and not doc[token.i + 1].is_punct
         if breaks or "\n" in token.text:
             clause += 1
         ids.append(clause)
