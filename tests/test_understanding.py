@@ -36,6 +36,8 @@ import pytest
         ("he was outside my flat last night", {"turning_up"}),
         ("he was outside my house till 3am", {"loitering"}),
         ("he sat outside my house in his car", {"loitering"}),
+        ("he keeps driving past my house slowly", {"loitering"}),
+        ("he walks past my flat every evening and looks in", {"loitering", "watching"}),
     ],
 )
 def test_behaviours_in_own_words(analyser, text, expected):
