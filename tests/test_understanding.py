@@ -38,6 +38,18 @@ import pytest
         ("he sat outside my house in his car", {"loitering"}),
         ("he keeps driving past my house slowly", {"loitering"}),
         ("he walks past my flat every evening and looks in", {"loitering", "watching"}),
+        ("my ex keeps showing up at the school gates", {"loitering"}),
+        ("he turned up at the end of my drive", {"loitering"}),
+        ("he turned up at my door", {"turning_up"}),
+        ("he turned up at the end of my classes", {"turning_up"}),
+        ("he has a knife", set()),
+        ("he pulled a knife on me last year", {"threats"}),
+        ("he showed me a gun in his jacket", {"threats"}),
+        ("she's been posting lies about me in the village facebook group", {"contacting_others"}),
+        ("he posted my address on a community page", {"contacting_others"}),
+        ("he comments on all my posts about my new job", {"monitoring_online", "unwanted_contact"}),
+        ("he signed me up to dating sites", {"identity_theft"}),
+        ("she put my photos on a dating site", {"fake_accounts", "identity_theft"}),
     ],
 )
 def test_behaviours_in_own_words(analyser, text, expected):
