@@ -50,7 +50,7 @@ class RasaServer:
         if exit_path is not None:
             channel["exit_url"] = self.url + exit_path
         if rest:
-            credentials["rest"] = None
+            credentials["bot.channels.rest.GuardedRestInput"] = None
         self.credentials = folder / f"credentials-{self.port}.yml"
         self.credentials.write_text(yaml.safe_dump(credentials))
         self.env = {

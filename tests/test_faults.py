@@ -195,16 +195,19 @@ async def test_with_the_database_down_the_person_still_gets_the_emergency_number
     cluster = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
     for url in postgres_database():
         env = {"ACTION_PORT": action_port(action_server), "TRACKER_DB": "", "TRACKER_STORE_URL": url}
-        server = RasaServer(model_path, folder, env).start()
+        server = RasaServer(model_path, folder, env, rest=True).start()
         try:
             subprocess.run([*cluster, "stop"], check=True)
             try:
                 replies = await socket_conversation(server, "he's outside my door right now")
+                [rest_reply] = server.say("pg-down", "he is in the garden now")
             finally:
                 subprocess.run([*cluster, "start"], check=True)
-            text = "\n".join(replies)
-            assert knowledge.service("999").phone in text and "having trouble" in text
-            assert "CONVERSATION STORE UNAVAILABLE" in server.log.read_text(errors="replace")
+            for text in ("\n".join(replies), rest_reply):
+                assert knowledge.service("999").phone in text and "having trouble" in text
+            log = server.log.read_text(errors="replace")
+            assert "CONVERSATION STORE UNAVAILABLE" in log
+            assert "outside my door" not in log and "in the garden" not in log, "no words in the log"
             replies = await socket_conversation(server, "hello")
             assert any(
                 "not the police" in r for r in replies

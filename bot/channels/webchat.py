@@ -66,6 +66,15 @@ TROUBLE_MESSAGE = (
 )
 
 
+def emergency_message(template: str) -> str:
+    """A fixed message with the emergency numbers filled in from the knowledge file."""
+    knowledge = load_knowledge()
+    return template.format(
+        emergency=knowledge.service("999").phone or "",
+        silent=knowledge.service("silent_solution").silent_code or "",
+    )
+
+
 def _origins(value: Any) -> List[str]:
     if isinstance(value, str):
         value = value.split(",")
@@ -185,10 +194,6 @@ class WebChatInput(SocketIOInput):
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return True
 
-    def fixed_message(self, template: str) -> str:
-        values = self.page_values()
-        return template.format(emergency=values["EMERGENCY_NUMBER"], silent=values["SILENT_CODE"])
-
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
             async_mode="sanic",
@@ -249,9 +254,7 @@ class WebChatInput(SocketIOInput):
                 logger.warning("webchat: refused a message without a confirmed session or text")
                 return
             if not self.allow(session["session_id"]):
-                await sio.emit(
-                    self.bot_message_evt, {"text": self.fixed_message(SLOW_DOWN_MESSAGE)}, room=sid
-                )
+                await sio.emit(self.bot_message_evt, {"text": emergency_message(SLOW_DOWN_MESSAGE)}, room=sid)
                 return
             output = CountingOutput(sio, self.bot_message_evt)
             message = UserMessage(
@@ -270,11 +273,11 @@ class WebChatInput(SocketIOInput):
             if output.sent and await self.action_server_down():
                 logger.error("webchat: the action server is not answering; only plain responses work")
                 await sio.emit(
-                    self.bot_message_evt, {"text": self.fixed_message(ACTION_SERVER_TROUBLE)}, room=sid
+                    self.bot_message_evt, {"text": emergency_message(ACTION_SERVER_TROUBLE)}, room=sid
                 )
             if output.sent == 0:
                 # Never silence: a failed turn, or one whose custom actions could not run
                 # (action server down), still gets an answer with the emergency numbers.
-                await sio.emit(self.bot_message_evt, {"text": self.fixed_message(TROUBLE_MESSAGE)}, room=sid)
+                await sio.emit(self.bot_message_evt, {"text": emergency_message(TROUBLE_MESSAGE)}, room=sid)
 
         return webchat
