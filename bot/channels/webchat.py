@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -66,13 +66,16 @@ TROUBLE_MESSAGE = (
 )
 
 
-def emergency_message(template: str) -> str:
-    """A fixed message with the emergency numbers filled in from the knowledge file."""
+def emergency_numbers() -> Tuple[str, str]:
+    """The emergency number and the Silent Solution code, from the knowledge file."""
     knowledge = load_knowledge()
-    return template.format(
-        emergency=knowledge.service("999").phone or "",
-        silent=knowledge.service("silent_solution").silent_code or "",
-    )
+    return knowledge.service("999").phone or "", knowledge.service("silent_solution").silent_code or ""
+
+
+def emergency_message(template: str) -> str:
+    """A fixed message with the emergency numbers filled in."""
+    emergency, silent = emergency_numbers()
+    return template.format(emergency=emergency, silent=silent)
 
 
 def _origins(value: Any) -> List[str]:
@@ -168,14 +171,13 @@ class WebChatInput(SocketIOInput):
 
     def page_values(self) -> Dict[str, str]:
         """What the pages show, the emergency numbers from the knowledge file."""
-        knowledge = load_knowledge()
-        emergency = knowledge.service("999").phone or ""
+        emergency, silent = emergency_numbers()
         return {
             "EXIT_URL": self.exit_url,
             "MAX_CHARACTERS": str(self.max_message_characters),
             "EMERGENCY_NUMBER": emergency,
             "EMERGENCY_DIGITS": re.sub(r"\D", "", emergency),
-            "SILENT_CODE": knowledge.service("silent_solution").silent_code or "",
+            "SILENT_CODE": silent,
         }
 
     async def action_server_down(self) -> bool:
