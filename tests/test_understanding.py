@@ -106,6 +106,11 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "he just texted me saying he will get me!",
         "he rang 40 times then said he's coming round with petrol",
         "my daughter just rang me, the lad whos been messaging her hundreds of times a day is outside her halls and wont leave",
+        # Somewhere else now ends only what was told in the past before it.
+        "hes outside again. im at my mums now",
+        "he's outside banging on the door, I'm at my mum's now",
+        "he followed me here. im at my mates now and hes parked outside",
+        "he texted im outside but hes not in spain hes outside my door",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
@@ -148,6 +153,9 @@ def test_immediate_danger_is_caught(analyser, text):
         "he said if i go to the police he'll put the pictures online",
         "he just told me he used to follow his ex home",
         "every time i leave work he follows me then sits outside my house",
+        "he was parked across the road for two hours tonight. im at my sisters in bury now",
+        "got a voicemail at 2am saying hes coming for me. im at my brothers in walsall now",
+        "he keeps texting 'im outside' but hes in portugal",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

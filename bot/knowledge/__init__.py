@@ -80,9 +80,11 @@ class DangerRules:
     hypothetical: Tuple[str, ...]
     habitual: Tuple[str, ...]
     exclude: Tuple[str, ...]
-    # Scopes over the whole message: what has ended since ("he's gone now"), a story of
-    # the past told in the present, a dream or memory, and the words that end them.
+    # Scopes over the whole message: what has ended since ("he's gone now"), being
+    # somewhere else now, a story of the past told in the present, a dream or memory,
+    # and the words that end them.
     over: Tuple[str, ...]
+    moved: Tuple[str, ...]
     story: Tuple[str, ...]
     unreal: Tuple[str, ...]
     memory: Tuple[str, ...]

@@ -166,8 +166,9 @@ REPORTING_VERBS = frozenset({"say", "tell", "write"})
 THREAT_TELLING = REPORTING_VERBS | {"text", "message", "shout", "threaten", "warn"}
 PERSON_TOLD = frozenset({"i", "we", "you", "u", "she"})
 SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
-# Scopes over the whole message (danger.yml): what has ended since, a story or a dream.
-DANGER_SCOPES = ("over", "story", "unreal", "memory", "real", "unreal_after", "past_after")
+# Scopes over the whole message (danger.yml): what has ended since, being somewhere else
+# now, a story or a dream.
+DANGER_SCOPES = ("over", "moved", "story", "unreal", "memory", "real", "unreal_after", "past_after")
 # Grammar markers are matched on the exact lower-case word: their tense matters.
 EXACT_WORD_GROUPS = frozenset(
     {"danger/now", "danger/past", "danger/negation", "danger/hypothetical", "danger/habitual"}
@@ -788,20 +789,27 @@ def _scopes(
             or any(doc[i].lower_ in RETURNS for i in range(e, len(doc)) if sentences[i] == sentences[s])
         )
 
-    # "he just messaged 'im outside' but he's in Spain": said to be elsewhere is an ending too.
+    # "he just messaged 'im outside' but he's in Spain": said to be elsewhere is an ending too,
+    # as is a place the exclusions name ("but hes in portugal").
     elsewhere = [
         s
         for s, e in spans("presence")
-        if _elsewhere(doc, e) and doc[s].lower_ in THIRD_PERSON and s > 0 and doc[s - 1].lower_ == "but"
+        if (_elsewhere(doc, e) or _overlaps((e, e + 1), spans("exclude")))
+        and doc[s].lower_ in THIRD_PERSON
+        and s > 0
+        and doc[s - 1].lower_ == "but"
     ]
     over = [s for s, e in spans("over") if over_valid(s, e)] + [s for s in elsewhere if not negated(s)]
+    moved = [sentences[s] for s, e in spans("moved") if over_valid(s, e)]
 
     def out_of_scope(start: int, end: int) -> bool:
         sentence, clause = sentences[start], clauses[start]
         # "he's gone now" ends what came before it, and what its own clause tells of
         # ("he's just left after an hour of screaming at the door").
-        if any(s > start for s in over + unreal_after + past_after) or any(
-            clauses[s] == clause for s in over
+        if (
+            any(s > start for s in over + unreal_after + past_after)
+            or any(clauses[s] == clause for s in over)
+            or (sentence in past_verbs and any(later > sentence for later in moved))
         ):
             return True
         if clause in strong_now:
