@@ -50,6 +50,9 @@ import pytest
         ("he comments on all my posts about my new job", {"monitoring_online", "unwanted_contact"}),
         ("he signed me up to dating sites", {"identity_theft"}),
         ("she put my photos on a dating site", {"fake_accounts", "identity_theft"}),
+        ("he just texted 'im outside your house'", {"turning_up", "unwanted_contact"}),
+        ("he keeps messaging I'm outside", {"turning_up", "unwanted_contact"}),
+        ("he messaged 'I'm outside' but he's in Sydney", {"unwanted_contact"}),
     ],
 )
 def test_behaviours_in_own_words(analyser, text, expected):
