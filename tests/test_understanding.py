@@ -109,6 +109,7 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "he just texted me saying he will get me!",
         "he rang 40 times then said he's coming round with petrol",
         "my daughter just rang me, the lad whos been messaging her hundreds of times a day is outside her halls and wont leave",
+        "I only came on here to ask about the fake accounts. But he's actually downstairs in the communal hall now",
         # Somewhere else now ends only what was told in the past before it.
         "hes outside again. im at my mums now",
         "he's outside banging on the door, I'm at my mum's now",
