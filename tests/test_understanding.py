@@ -110,6 +110,8 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "he rang 40 times then said he's coming round with petrol",
         "my daughter just rang me, the lad whos been messaging her hundreds of times a day is outside her halls and wont leave",
         "I only came on here to ask about the fake accounts. But he's actually downstairs in the communal hall now",
+        "the man from the gym is at the next table. i moved and he moved as well",
+        "i moved carriages and she followed",
         # Somewhere else now ends only what was told in the past before it.
         "hes outside again. im at my mums now",
         "he's outside banging on the door, I'm at my mum's now",
@@ -160,6 +162,8 @@ def test_immediate_danger_is_caught(analyser, text):
         "he was parked across the road for two hours tonight. im at my sisters in bury now",
         "got a voicemail at 2am saying hes coming for me. im at my brothers in walsall now",
         "he keeps texting 'im outside' but hes in portugal",
+        "i moved to leeds but he followed me",
+        "i moved and he moved to the same street",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
