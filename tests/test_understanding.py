@@ -112,10 +112,11 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "I only came on here to ask about the fake accounts. But he's actually downstairs in the communal hall now",
         "the man from the gym is at the next table. i moved and he moved as well",
         "i moved carriages and she followed",
-        # Somewhere else now ends only what was told in the past before it.
+        # Staying somewhere else now ends only what was told in the past before it.
         "hes outside again. im at my mums now",
         "he's outside banging on the door, I'm at my mum's now",
         "he followed me here. im at my mates now and hes parked outside",
+        # Said to be abroad ends a reported "im outside" only when it is not negated.
         "he texted im outside but hes not in spain hes outside my door",
     ],
 )

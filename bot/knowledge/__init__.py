@@ -84,7 +84,7 @@ class DangerRules:
     # somewhere else now, a story of the past told in the present, a dream or memory,
     # and the words that end them.
     over: Tuple[str, ...]
-    moved: Tuple[str, ...]
+    staying_elsewhere: Tuple[str, ...]
     story: Tuple[str, ...]
     unreal: Tuple[str, ...]
     memory: Tuple[str, ...]

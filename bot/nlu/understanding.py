@@ -168,7 +168,16 @@ PERSON_TOLD = frozenset({"i", "we", "you", "u", "she"})
 SUPPORT_CHOICE_PRIORITY = ("anonymous", "not_ready", "report", "information")
 # Scopes over the whole message (danger.yml): what has ended since, being somewhere else
 # now, a story or a dream.
-DANGER_SCOPES = ("over", "moved", "story", "unreal", "memory", "real", "unreal_after", "past_after")
+DANGER_SCOPES = (
+    "over",
+    "staying_elsewhere",
+    "story",
+    "unreal",
+    "memory",
+    "real",
+    "unreal_after",
+    "past_after",
+)
 # Grammar markers are matched on the exact lower-case word: their tense matters.
 EXACT_WORD_GROUPS = frozenset(
     {"danger/now", "danger/past", "danger/negation", "danger/hypothetical", "danger/habitual"}
@@ -800,7 +809,7 @@ def _scopes(
         and doc[s - 1].lower_ == "but"
     ]
     over = [s for s, e in spans("over") if over_valid(s, e)] + [s for s in elsewhere if not negated(s)]
-    moved = [sentences[s] for s, e in spans("moved") if over_valid(s, e)]
+    staying = [sentences[s] for s, e in spans("staying_elsewhere") if over_valid(s, e)]
 
     def out_of_scope(start: int, end: int) -> bool:
         sentence, clause = sentences[start], clauses[start]
@@ -809,7 +818,7 @@ def _scopes(
         if (
             any(s > start for s in over + unreal_after + past_after)
             or any(clauses[s] == clause for s in over)
-            or (sentence in past_verbs and any(later > sentence for later in moved))
+            or (sentence in past_verbs and any(later > sentence for later in staying))
         ):
             return True
         if clause in strong_now:
