@@ -800,13 +800,14 @@ def _scopes(
 
     # "he just messaged 'im outside' but he's in Spain": said to be elsewhere is an ending too,
     # as is a place the exclusions name ("but hes in portugal").
+    excluded = spans("exclude")
     elsewhere = [
         s
         for s, e in spans("presence")
-        if (_elsewhere(doc, e) or _overlaps((e, e + 1), spans("exclude")))
-        and doc[s].lower_ in THIRD_PERSON
+        if doc[s].lower_ in THIRD_PERSON
         and s > 0
         and doc[s - 1].lower_ == "but"
+        and (_elsewhere(doc, e) or _overlaps((e, e + 1), excluded))
     ]
     over = [s for s, e in spans("over") if over_valid(s, e)] + [s for s in elsewhere if not negated(s)]
     staying = [sentences[s] for s, e in spans("staying_elsewhere") if over_valid(s, e)]
