@@ -53,6 +53,12 @@ import pytest
         ("he just texted 'im outside your house'", {"turning_up", "unwanted_contact"}),
         ("he keeps messaging I'm outside", {"turning_up", "unwanted_contact"}),
         ("he messaged 'I'm outside' but he's in Sydney", {"unwanted_contact"}),
+        # At or outside their door is on their property, however long he stays.
+        ("he's been stood outside my door for 15 mins", {"turning_up"}),
+        ("she waited outside my room in halls for two hours", {"turning_up"}),
+        ("he waits outside my front door every night", {"turning_up"}),
+        ("he was outside my house for hours", {"loitering"}),
+        ("he used to leave flowers outside my door", {"gifts"}),
     ],
 )
 def test_behaviours_in_own_words(analyser, text, expected):
