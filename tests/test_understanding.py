@@ -171,6 +171,8 @@ def test_immediate_danger_is_caught(analyser, text):
         "he keeps texting 'im outside' but hes in portugal",
         "i moved to leeds but he followed me",
         "i moved and he moved to the same street",
+        "He threatened over the phone to stab me last week. He's on remand now",
+        "Can someone help me write a victim personal statement?",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
