@@ -84,6 +84,8 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "HELP hes here",
         "he is trying to get in",
         "he's got a knife",
+        "he's in my room with a machete",
+        "please can you help me hes at the door",
         "he used to follow me but now hes outside my door",
         "I'm hiding in the bathroom",
         "he says he's going to kill me",
@@ -173,6 +175,11 @@ def test_immediate_danger_is_caught(analyser, text):
         "i moved and he moved to the same street",
         "He threatened over the phone to stab me last week. He's on remand now",
         "Can someone help me write a victim personal statement?",
+        "I've moved to Ireland but he's still messaging me. Can you still help?",
+        "She's in his seminar group so he can't avoid her",
+        "he put my address on a forum and people have started coming to my door",
+        "a lad at the climbing wall keeps chatting to me",
+        "he keeps texting me that hes got a machete under his bed",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
