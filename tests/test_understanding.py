@@ -59,6 +59,7 @@ import pytest
         ("he waits outside my front door every night", {"turning_up"}),
         ("he was outside my house for hours", {"loitering"}),
         ("he used to leave flowers outside my door", {"gifts"}),
+        ("my ex keeps turning up at my mum's asking where I live now", {"turning_up", "contacting_others"}),
     ],
 )
 def test_behaviours_in_own_words(analyser, text, expected):
