@@ -86,6 +86,7 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "he is trying to get in",
         "he's got a knife",
         "he's in my room with a machete",
+        "he's outside where i live now",
         "please can you help me hes at the door",
         "he used to follow me but now hes outside my door",
         "I'm hiding in the bathroom",
@@ -181,6 +182,7 @@ def test_immediate_danger_is_caught(analyser, text):
         "he put my address on a forum and people have started coming to my door",
         "a lad at the climbing wall keeps chatting to me",
         "he keeps texting me that hes got a machete under his bed",
+        "my brother's ex keeps turning up at our mum's asking where he lives now",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):

@@ -186,6 +186,8 @@ EXACT_WORD_GROUPS = frozenset(
 # `now` markers that say nothing of the moment against a habit or a story: "omg he's
 # always outside my work", "we've got CCTV of her every night".
 WEAK_NOW = frozenset({"omg", "please", "quick", "quickly", "hurry", "urgent", "urgently"})
+# "now" after these tells where someone lives, not what is happening: "asking where i live now".
+HOME_VERBS = frozenset({"live", "lives", "living", "stay", "stays", "staying"})
 # "he has forced his way in": the perfect tells of now.
 PERFECT = frozenset({"has", "have", "'ve", "ve"})
 # "he has sat down next to me", "she's stood by the door": where someone now is.
@@ -948,10 +950,17 @@ def _dreamt(doc: Doc, matches, negated: Callable[[int], bool]) -> Callable[[int,
 
 
 def _weak_now(doc: Doc, s: int) -> bool:
-    """The `now` marker at s says nothing of the moment: "omg", "please", "we've got"."""
+    """The `now` marker at s says nothing of the moment: "omg", "please", "we've got",
+    "where i live now"."""
     word = doc[s].lower_
     following = doc[s + 1].lower_ if s + 1 < len(doc) else ""
-    return word in WEAK_NOW or (word == "oh" and following == "my") or following == "got"
+    before = doc[s - 1].lower_ if s > 0 else ""
+    return (
+        word in WEAK_NOW
+        or (word == "oh" and following == "my")
+        or following == "got"
+        or (word == "now" and before in HOME_VERBS)
+    )
 
 
 def _in_person_now(doc: Doc, matches, clauses: List[int], now: Dict[int, List[int]]) -> List[Tuple[int, int]]:
