@@ -190,6 +190,8 @@ WEAK_NOW = frozenset({"omg", "please", "quick", "quickly", "hurry", "urgent", "u
 HOME_VERBS = frozenset({"live", "lives", "living", "stay", "stays", "staying"})
 # "he has forced his way in": the perfect tells of now.
 PERFECT = frozenset({"has", "have", "'ve", "ve"})
+# "he'd been sat outside for an hour" (spaCy splits "hed" into "he", "d").
+PLUPERFECT = frozenset({"had", "'d", "d"})
 # "he has sat down next to me", "she's stood by the door": where someone now is.
 POSITION_PARTICIPLES = frozenset({"sat", "stood", "got"})
 # After "still", where someone still is: "no hes not gone, still sat outside in his van".
@@ -540,10 +542,12 @@ class Analyser:
                 ):
                     continue
                 # "if he comes to the door tonight": a time inside a condition is no now;
-                # nor is the now of a long time ("he's been following me for months now").
+                # nor is the now of a long time ("he's been following me for months now"),
+                # nor a time that had passed ("he'd been sat outside for an hour").
                 if label == "danger/now" and (
                     any(_conditional(doc, i) for i in range(s) if clauses[i] == clauses[s])
                     or (s > 0 and doc[s - 1].lower_ in LONG_DURATIONS)
+                    or _pluperfect(doc, s, clauses)
                 ):
                     continue
                 starts.setdefault(clauses[s], []).append(s)
@@ -947,6 +951,18 @@ def _dreamt(doc: Doc, matches, negated: Callable[[int], bool]) -> Callable[[int,
         )
 
     return inside
+
+
+def _pluperfect(doc: Doc, s: int, clauses: List[int]) -> bool:
+    """Token s opens a time that had passed: "he'd been sat outside for an hour" (he has
+    gone since), but not as reported ("he said some bloke had been following him since
+    the cashpoint", told as it is happening)."""
+    return (
+        s > 0
+        and doc[s].lower_ == "been"
+        and doc[s - 1].lower_ in PLUPERFECT
+        and not any(t.norm_ in REPORTING_VERBS for t in doc[:s] if clauses[t.i] == clauses[s])
+    )
 
 
 def _weak_now(doc: Doc, s: int) -> bool:
