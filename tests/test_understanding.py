@@ -195,6 +195,12 @@ def test_immediate_danger_is_caught(analyser, text):
         "the police came. he'd been sat outside in his van for an hour",
         "he'd been stood outside my door for 20 minutes but i didnt answer",
         "if the neighbour comes round again can i call 101",
+        # Help on its way or here is no danger of its own.
+        "thanks, the police are on their way",
+        "they're sending somebody round later today",
+        "the police are going round to check the house now",
+        "it's gone quiet and my dad's here now",
+        "ok my sister's coming round now",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
