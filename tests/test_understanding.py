@@ -132,6 +132,7 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         # Said to be abroad ends a reported "im outside" only when it is not negated.
         "he texted im outside but hes not in spain hes outside my door",
         "hes splashed something on the front door and hes trying to light it",
+        "he's just set my shed alight",
         "hes tryin to open the back door",
         # An exclusion for things left at the door does not reach over "and now ...".
         "she put my windscreen in with a rock and now she's yelling through the letterbox",
@@ -201,6 +202,7 @@ def test_immediate_danger_is_caught(analyser, text):
         "the police are going round to check the house now",
         "it's gone quiet and my dad's here now",
         "ok my sister's coming round now",
+        "she set fire to my recycling bin",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
