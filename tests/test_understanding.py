@@ -133,6 +133,8 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "he texted im outside but hes not in spain hes outside my door",
         "hes splashed something on the front door and hes trying to light it",
         "he's just set my shed alight",
+        "my ex is ringing the doorbell over and over",
+        "he keeps buzzing the intercom every couple of minutes",
         "hes tryin to open the back door",
         # An exclusion for things left at the door does not reach over "and now ...".
         "she put my windscreen in with a rock and now she's yelling through the letterbox",
@@ -203,6 +205,8 @@ def test_immediate_danger_is_caught(analyser, text):
         "it's gone quiet and my dad's here now",
         "ok my sister's coming round now",
         "she set fire to my recycling bin",
+        "my ring doorbell keeps going offline, could he be doing that",
+        "he rang my buzzer a few times on saturday",
     ],
 )
 def test_past_negated_habitual_or_hypothetical_is_not_an_emergency(analyser, text):
