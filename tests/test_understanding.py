@@ -140,6 +140,8 @@ def test_several_behaviours_in_one_long_message_each_with_its_span(analyser):
         "she put my windscreen in with a rock and now she's yelling through the letterbox",
         # Told as reported, "had been" is what is happening.
         "my son just rang, he said a man had been following him since the station",
+        # Help on its way is no danger of its own, but asking for it is.
+        "ive called the police pls send someone",
     ],
 )
 def test_immediate_danger_is_caught(analyser, text):
